@@ -1,0 +1,10 @@
+/* headroom.h: umbrella header for libheadroom. */
+#ifndef HEADROOM_H
+#define HEADROOM_H
+
+#include "hr_export.h"
+#include "hr_probe.h"
+#include "hr_status.h"
+#include "hr_version.h"
+
+#endif /* HEADROOM_H */

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian packages headroom builds and tests with.
+# Idempotent: asks dpkg first and runs apt-get only for what is missing.
+# Usage: scripts/install-deps.sh [build|test|all]   (default: all)
+set -euo pipefail
+
+want=${1:-all}
+build_pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-psutil nodejs npm)
+
+pkgs=("${build_pkgs[@]}")
+if [ "$want" != build ]; then
+    pkgs+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$status" in
+        *"install ok installed"*) ;;
+        *) missing+=("$p") ;;
+    esac
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "headroom: missing Debian packages: ${missing[*]}" >&2
+    echo "hint: run as root, or: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "headroom: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
