@@ -7,7 +7,7 @@
  * "unknown (needs interval)" after the first.
  *
  * Every measured value is an hr_reading: a value plus the reason it is
- * unknown. A reading whose `why` is not HR_WHY_KNOWN has value 0 and that 0
+ * unknown (a zeroed reading is HR_WHY_NOT_READ). A reading whose `why` is not HR_WHY_KNOWN has value 0 and that 0
  * means nothing: unknown is never zero. Units are in the field names:
  * _mc millidegrees Celsius, _mw milliwatts, _uj/_mj micro/millijoules,
  * _bytes bytes, _mhz megahertz, _ppm parts per million of a ratio
@@ -26,21 +26,24 @@ extern "C" {
 #endif
 
 /* Why a reading is unknown. Numbers are forever, as with hr_status. */
+/* Code 0 is "not read", so that a zero-initialised reading is unknown, never a
+ * valid 0: a source that forgets a field cannot make up a value. */
 #define HR_WHY_MAP(X)                                                                    \
-    X(HR_WHY_KNOWN, 0, "known")                                                          \
-    X(HR_WHY_ABSENT, 1, "not present on this machine")                                   \
-    X(HR_WHY_NO_PERMISSION, 2, "needs permission")                                       \
-    X(HR_WHY_NOT_SUPPORTED, 3, "not supported by this device or driver")                 \
-    X(HR_WHY_NO_LIBRARY, 4, "vendor library not found")                                  \
-    X(HR_WHY_UNREADABLE, 5, "present but its content is not a valid value")              \
-    X(HR_WHY_DEVICE_LOST, 6, "device lost")                                              \
-    X(HR_WHY_NEEDS_INTERVAL, 7, "needs a second sample")                                 \
-    X(HR_WHY_DRIVER_ERROR, 8, "driver call failed")                                      \
-    X(HR_WHY_VANISHED, 9, "disappeared after discovery")                                 \
-    X(HR_WHY_UNLIMITED, 10, "no limit set")                                              \
-    X(HR_WHY_SYMBOL_MISSING, 11, "driver too old for this query")                        \
-    X(HR_WHY_NOT_APPLICABLE, 12, "does not apply on this platform")                      \
-    X(HR_WHY_IO_ERROR, 13, "read failed")
+    X(HR_WHY_NOT_READ, 0, "not read")                                                    \
+    X(HR_WHY_KNOWN, 1, "known")                                                         \
+    X(HR_WHY_ABSENT, 2, "not present on this machine")                                   \
+    X(HR_WHY_NO_PERMISSION, 3, "needs permission")                                       \
+    X(HR_WHY_NOT_SUPPORTED, 4, "not supported by this device or driver")                 \
+    X(HR_WHY_NO_LIBRARY, 5, "vendor library not found")                                  \
+    X(HR_WHY_UNREADABLE, 6, "present but its content is not a valid value")              \
+    X(HR_WHY_DEVICE_LOST, 7, "device lost")                                              \
+    X(HR_WHY_NEEDS_INTERVAL, 8, "needs a second sample")                                 \
+    X(HR_WHY_DRIVER_ERROR, 9, "driver call failed")                                      \
+    X(HR_WHY_VANISHED, 10, "disappeared after discovery")                                 \
+    X(HR_WHY_UNLIMITED, 11, "no limit set")                                              \
+    X(HR_WHY_SYMBOL_MISSING, 12, "driver too old for this query")                        \
+    X(HR_WHY_NOT_APPLICABLE, 13, "does not apply on this platform")                      \
+    X(HR_WHY_IO_ERROR, 14, "read failed")
 
 typedef enum hr_why {
 #define HR__WHY_ENUM(name, num, text) name = num,

@@ -65,7 +65,7 @@ void hr__derive_cpu_temp(hr_probe *p) {
     if (pick_sensor(p) || pick_zone(p))
         return;
     /* Keep a reason the OS layer may have set (e.g. macOS: no sudoless source). */
-    if (HR_IS_KNOWN(p->cpu.temp_mc) || p->cpu.temp_mc.why == HR_WHY_KNOWN) {
+    if (p->cpu.temp_mc.why == HR_WHY_NOT_READ || HR_IS_KNOWN(p->cpu.temp_mc)) {
         p->cpu.temp_mc = hr__unknown(HR_WHY_ABSENT, 0);
         p->cpu.temp_crit_mc = hr__unknown(HR_WHY_ABSENT, 0);
     }

@@ -59,6 +59,9 @@ hr_why hr__why_from_errno(int err);
 void hr__probe_report(hr_probe *p, const char *name, hr_source_state state, hr_why why,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* The context a probe was opened on. */
+hr_ctx *hr__probe_ctx(const hr_probe *p);
+
 /* Grows *ARR (element size ELEM) to hold at least N+1 elements; *CAP tracks
  * the capacity. New memory is zeroed. Returns HR_OK or HR_ENOMEM. */
 hr_status hr__grow(void **arr, size_t elem, size_t n, size_t *cap);

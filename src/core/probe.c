@@ -37,6 +37,8 @@ void hr__probe_report(hr_probe *p, const char *name, hr_source_state state, hr_w
     va_end(ap);
 }
 
+hr_ctx *hr__probe_ctx(const hr_probe *p) { return p->priv ? p->priv->ctx : NULL; }
+
 static void derive_all(hr_probe *p) {
     hr__derive_cpu_temp(p);
     hr__derive_mem_budget(&p->mem);
