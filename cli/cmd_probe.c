@@ -18,21 +18,20 @@ typedef struct probe_opts {
 } probe_opts;
 
 static void probe_help(FILE *f) {
-    fprintf(f,
-            "usage: headroom probe [--json] [--verbose] [--root DIR] [--nvml-library PATH]\n"
-            "                      [--interval SECONDS]\n\n"
-            "What this machine is and what its sensors say now: host, CPU, memory and its\n"
-            "budget, hwmon sensors, thermal zones, RAPL power, GPUs (NVIDIA via NVML, AMD via\n"
-            "sysfs, Apple via IOKit) and the accelerator a PyTorch job would use. A value the\n"
-            "machine cannot give is shown as \"unknown (why)\", never as 0.\n\n"
-            "  --json               the documented JSON schema (docs/PROBE.md), base units\n"
-            "  --verbose            also list every source and why it did or did not answer\n"
-            "  --root DIR           read DIR/sys and DIR/proc instead of /sys and /proc\n"
-            "  --nvml-library PATH  load NVML from PATH instead of libnvidia-ml.so.1\n"
-            "  --interval SECONDS   time between the two reads that give rates (default 0.2;\n"
-            "                       0 reads once and leaves rates unknown)\n"
-            "  --help               this text\n\n"
-            "exit codes: 0 ok, 1 the machine could not be probed, 2 usage error\n");
+    fprintf(f, "usage: headroom probe [--json] [--verbose] [--root DIR] [--nvml-library PATH]\n"
+               "                      [--interval SECONDS]\n\n"
+               "What this machine is and what its sensors say now: host, CPU, memory and its\n"
+               "budget, hwmon sensors, thermal zones, RAPL power, GPUs (NVIDIA via NVML, AMD via\n"
+               "sysfs, Apple via IOKit) and the accelerator a PyTorch job would use. A value the\n"
+               "machine cannot give is shown as \"unknown (why)\", never as 0.\n\n"
+               "  --json               the documented JSON schema (docs/PROBE.md), base units\n"
+               "  --verbose            also list every source and why it did or did not answer\n"
+               "  --root DIR           read DIR/sys and DIR/proc instead of /sys and /proc\n"
+               "  --nvml-library PATH  load NVML from PATH instead of libnvidia-ml.so.1\n"
+               "  --interval SECONDS   time between the two reads that give rates (default 0.2;\n"
+               "                       0 reads once and leaves rates unknown)\n"
+               "  --help               this text\n\n"
+               "exit codes: 0 ok, 1 the machine could not be probed, 2 usage error\n");
 }
 
 static int parse_interval(const char *arg, double *out) {
@@ -46,9 +45,12 @@ static int parse_interval(const char *arg, double *out) {
 
 static int parse_opts(int argc, char **argv, probe_opts *o) {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},          {"verbose", no_argument, NULL, 'v'},
-        {"root", required_argument, NULL, 'r'},    {"nvml-library", required_argument, NULL, 'n'},
-        {"interval", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'j'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"root", required_argument, NULL, 'r'},
+        {"nvml-library", required_argument, NULL, 'n'},
+        {"interval", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -64,12 +66,13 @@ static int parse_opts(int argc, char **argv, probe_opts *o) {
         case 'n': o->nvml = optarg; break;
         case 'i':
             if (parse_interval(optarg, &o->interval_s) != 0)
-                return cli_usage_error("probe", "--interval: expected seconds between 0 and 60, "
-                                                "got '%s'", optarg);
+                return cli_usage_error("probe",
+                                       "--interval: expected seconds between 0 and 60, "
+                                       "got '%s'",
+                                       optarg);
             break;
         case 'h': probe_help(stdout); return -1;
-        default:
-            return cli_usage_error("probe", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_usage_error("probe", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -90,13 +93,13 @@ static void print_host(const hr_probe *p) {
     char a[64], b[64], c[64];
     printf("Host\n");
     fmt_row(stdout, "name", "%s", *h->hostname ? h->hostname : "unknown");
-    fmt_row(stdout, "system", "%s%s%s, kernel %s, %s", *h->os_release ? h->os_release : h->os,
-            "", "", *h->kernel ? h->kernel : "unknown", *h->arch ? h->arch : "unknown arch");
+    fmt_row(stdout, "system", "%s%s%s, kernel %s, %s", *h->os_release ? h->os_release : h->os, "",
+            "", *h->kernel ? h->kernel : "unknown", *h->arch ? h->arch : "unknown arch");
     fmt_row(stdout, "model", "%s", *h->machine_model ? h->machine_model : "unknown (not reported)");
     fmt_row(stdout, "CPU", "%s", *h->cpu_model ? h->cpu_model : "unknown (not reported)");
     fmt_row(stdout, "cores", "%s logical, %s physical, %s package(s)",
-            fmt_int(&h->cpus_logical, "", a, sizeof a), fmt_int(&h->cores_physical, "", b, sizeof b),
-            fmt_int(&h->packages, "", c, sizeof c));
+            fmt_int(&h->cpus_logical, "", a, sizeof a),
+            fmt_int(&h->cores_physical, "", b, sizeof b), fmt_int(&h->packages, "", c, sizeof c));
     if (HR_IS_KNOWN(h->cores_performance))
         fmt_row(stdout, "P/E cores", "%lld performance, %s efficiency",
                 (long long)h->cores_performance.v, fmt_int(&h->cores_efficiency, "", a, sizeof a));
@@ -111,8 +114,9 @@ static void print_cpu(const hr_probe *p) {
     fmt_row(stdout, "utilisation", "%s (iowait %s)", fmt_pct(&c->util_ppm, a, sizeof a),
             fmt_pct(&c->iowait_ppm, b, sizeof b));
     if (HR_IS_KNOWN(c->temp_mc))
-        fmt_row(stdout, "temperature", "%s (critical %s) from %s", fmt_temp(&c->temp_mc, a, sizeof a),
-                fmt_temp(&c->temp_crit_mc, b, sizeof b), c->temp_source);
+        fmt_row(stdout, "temperature", "%s (critical %s) from %s",
+                fmt_temp(&c->temp_mc, a, sizeof a), fmt_temp(&c->temp_crit_mc, b, sizeof b),
+                c->temp_source);
     else
         fmt_row(stdout, "temperature", "%s", fmt_temp(&c->temp_mc, a, sizeof a));
     fmt_row(stdout, "package power", "%s", fmt_watts(&c->power_mw, a, sizeof a));
@@ -190,8 +194,12 @@ static void print_sensors(const hr_probe *p) {
             else
                 fmt_row(stdout, label, "%s", fmt_temp(&s->value, a, sizeof a));
             break;
-        case HR_SENSOR_FAN: fmt_row(stdout, label, "%s", fmt_int(&s->value, "rpm", a, sizeof a)); break;
-        case HR_SENSOR_POWER: fmt_row(stdout, label, "%s", fmt_watts(&s->value, a, sizeof a)); break;
+        case HR_SENSOR_FAN:
+            fmt_row(stdout, label, "%s", fmt_int(&s->value, "rpm", a, sizeof a));
+            break;
+        case HR_SENSOR_POWER:
+            fmt_row(stdout, label, "%s", fmt_watts(&s->value, a, sizeof a));
+            break;
         case HR_SENSOR_ENERGY:
             fmt_row(stdout, label, "%s", fmt_scaled(&s->value, 1e6, 1, "J", a, sizeof a));
             break;
@@ -259,15 +267,17 @@ static void print_gpu(const hr_gpu_info *g) {
     char a[64], b[64], c[64];
     printf("GPU %d: %s (%s%s%s)%s\n", g->index, *g->name ? g->name : "unknown", g->backend,
            *g->pci_bus ? ", " : "", g->pci_bus, g->lost ? " LOST" : "");
-    fmt_row(stdout, "memory", "%s used of %s (%s free)%s", fmt_bytes(&g->mem_used_bytes, a, sizeof a),
-            fmt_bytes(&g->mem_total_bytes, b, sizeof b), fmt_bytes(&g->mem_free_bytes, c, sizeof c),
+    fmt_row(stdout, "memory", "%s used of %s (%s free)%s",
+            fmt_bytes(&g->mem_used_bytes, a, sizeof a), fmt_bytes(&g->mem_total_bytes, b, sizeof b),
+            fmt_bytes(&g->mem_free_bytes, c, sizeof c),
             g->unified_memory ? ", unified with the CPU" : "");
     fmt_row(stdout, "utilisation", "%s (memory %s)", fmt_pct(&g->util_ppm, a, sizeof a),
             fmt_pct(&g->mem_util_ppm, b, sizeof b));
     print_gpu_thermal(g);
     fmt_row(stdout, "power", "%s of %s limit", fmt_watts(&g->power_mw, a, sizeof a),
             fmt_watts(&g->power_limit_mw, b, sizeof b));
-    fmt_row(stdout, "clocks", "SM %s of %s, memory %s", fmt_int(&g->clock_sm_mhz, "MHz", a, sizeof a),
+    fmt_row(stdout, "clocks", "SM %s of %s, memory %s",
+            fmt_int(&g->clock_sm_mhz, "MHz", a, sizeof a),
             fmt_int(&g->clock_sm_max_mhz, "MHz", b, sizeof b),
             fmt_int(&g->clock_mem_mhz, "MHz", c, sizeof c));
     if (HR_IS_KNOWN(g->pstate) || HR_IS_KNOWN(g->fan_pct))

@@ -9,9 +9,9 @@ static const struct {
     const char *chip;
     const char *label; /* NULL matches any label */
 } cpu_sensor_rank[] = {
-    {"coretemp", "Package id 0"}, {"k10temp", "Tdie"},    {"k10temp", "Tctl"},
-    {"zenpower", "Tdie"},         {"zenpower", "Tctl"},   {"coretemp", NULL},
-    {"k10temp", NULL},            {"cpu_thermal", NULL},  {"soc_thermal", NULL},
+    {"coretemp", "Package id 0"}, {"k10temp", "Tdie"}, {"k10temp", "Tctl"}, {"zenpower", "Tdie"},
+    {"zenpower", "Tctl"},         {"coretemp", NULL},  {"k10temp", NULL},   {"cpu_thermal", NULL},
+    {"soc_thermal", NULL},
 };
 
 static const char *const cpu_zone_rank[] = {"x86_pkg_temp", "cpu-thermal", "cpu_thermal",
@@ -53,8 +53,8 @@ static int pick_zone(hr_probe *p) {
                 continue;
             p->cpu.temp_mc = z->temp_mc;
             p->cpu.temp_crit_mc = zone_crit(z);
-            hr__snprintf(p->cpu.temp_source, sizeof p->cpu.temp_source, "thermal %s (%s)",
-                         z->name, z->type);
+            hr__snprintf(p->cpu.temp_source, sizeof p->cpu.temp_source, "thermal %s (%s)", z->name,
+                         z->type);
             return 1;
         }
     }

@@ -12,11 +12,11 @@
 
 /* How a stored integer converts to its base unit. */
 typedef enum unit {
-    U_COUNT,   /* integer, as is (bytes, counts, levels) */
-    U_MILLI,   /* /1e3: millidegrees -> celsius, milliwatts -> watts, mJ -> J */
-    U_MICRO,   /* /1e6: ppm -> ratio, microjoules -> joules, us -> s */
-    U_NANO,    /* /1e9: ns -> s */
-    U_MEGA     /* *1e6: MHz -> Hz */
+    U_COUNT, /* integer, as is (bytes, counts, levels) */
+    U_MILLI, /* /1e3: millidegrees -> celsius, milliwatts -> watts, mJ -> J */
+    U_MICRO, /* /1e6: ppm -> ratio, microjoules -> joules, us -> s */
+    U_NANO,  /* /1e9: ns -> s */
+    U_MEGA   /* *1e6: MHz -> Hz */
 } unit;
 
 static json_t *value_json(int64_t v, unit u) {
@@ -70,8 +70,7 @@ static void put_level(json_t *obj, const char *key, const hr_reading *r, const c
 }
 
 static const char *const pressure_names[] = {"normal", "warn", "critical"};
-static const char *const thermal_names[] = {"nominal", "moderate", "heavy", "trapping",
-                                            "sleeping"};
+static const char *const thermal_names[] = {"nominal", "moderate", "heavy", "trapping", "sleeping"};
 
 static json_t *host_json(const hr_host_info *h) {
     json_t *o = json_object();
@@ -151,13 +150,12 @@ static json_t *mem_json(const hr_mem_info *m) {
     return o;
 }
 
-static const char *const sensor_kinds[] = {"temperature", "fan", "power", "energy", "voltage",
-                                           "current"};
+static const char *const sensor_kinds[] = {"temperature", "fan",     "power",
+                                           "energy",      "voltage", "current"};
 
 /* Key suffix and conversion per sensor kind, for value/max/crit. */
 static void sensor_units(int kind, const char **suffix, unit *u) {
-    static const char *const suffixes[] = {"celsius", "rpm", "watts", "joules", "volts",
-                                           "amperes"};
+    static const char *const suffixes[] = {"celsius", "rpm", "watts", "joules", "volts", "amperes"};
     static const unit units[] = {U_MILLI, U_COUNT, U_MILLI, U_MICRO, U_MILLI, U_MILLI};
     int k = kind >= 0 && kind < 6 ? kind : 0;
     *suffix = suffixes[k];

@@ -6,7 +6,7 @@
 
 const char *hr_status_name(int status) {
     switch (status) {
-#define HR__CASE(name, num, text)                                                         \
+#define HR__CASE(name, num, text)                                                                  \
     case num: return #name;
         HR_STATUS_MAP(HR__CASE)
 #undef HR__CASE
@@ -16,7 +16,7 @@ const char *hr_status_name(int status) {
 
 const char *hr_strerror(int status) {
     switch (status) {
-#define HR__CASE(name, num, text)                                                         \
+#define HR__CASE(name, num, text)                                                                  \
     case num: return text;
         HR_STATUS_MAP(HR__CASE)
 #undef HR__CASE
@@ -26,7 +26,7 @@ const char *hr_strerror(int status) {
 
 const char *hr_why_text(int why) {
     switch (why) {
-#define HR__CASE(name, num, text)                                                         \
+#define HR__CASE(name, num, id, text)                                                              \
     case num: return text;
         HR_WHY_MAP(HR__CASE)
 #undef HR__CASE
@@ -35,23 +35,13 @@ const char *hr_why_text(int why) {
 }
 
 const char *hr_why_name(int why) {
-    /* The names without the HR_WHY_ prefix, lower-cased, for JSON. */
-    static const char *const names[] = {
-#define HR__NAME(name, num, text) [num] = #name,
-        HR_WHY_MAP(HR__NAME)
-#undef HR__NAME
-    };
-    static char lower[HR_WHY_LAST][32];
-    if (why < 0 || why >= HR_WHY_LAST || !names[why])
-        return "unknown";
-    if (!lower[why][0]) {
-        const char *s = names[why] + strlen("HR_WHY_");
-        size_t i = 0;
-        for (; s[i] && i + 1 < sizeof lower[why]; i++)
-            lower[why][i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-        lower[why][i] = '\0';
+    switch (why) {
+#define HR__CASE(name, num, id, text)                                                              \
+    case num: return id;
+        HR_WHY_MAP(HR__CASE)
+#undef HR__CASE
+    default: return "unknown";
     }
-    return lower[why];
 }
 
 const char *hr_version(void) { return HR_VERSION_STRING; }
