@@ -213,7 +213,9 @@ typedef enum hr_gpu_vendor {
 #define HR_THROTTLE_THERMAL_MASK (HR_THROTTLE_SW_THERMAL | HR_THROTTLE_HW_THERMAL)
 #define HR_THROTTLE_POWER_MASK (HR_THROTTLE_SW_POWER_CAP | HR_THROTTLE_HW_POWER_BRAKE)
 
-/* Cumulative throttle-time counters (NVML field values 74, 76, 269, 270, 271). */
+/* Cumulative throttle-time counters (NVML field values 74, 76, 251, 252, 253;
+ * docs/peers-and-sources.md lists 269-271, which R570+ drivers use for power
+ * smoothing instead). */
 typedef enum hr_throttle_counter {
     HR_TCOUNT_SW_POWER = 0,
     HR_TCOUNT_SYNC_BOOST = 1,
