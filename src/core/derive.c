@@ -225,5 +225,11 @@ void hr__derive_accel(hr_probe *p) {
         accel_unified(p, g);
         return;
     }
+    /* An AMD APU (ROCm on unified memory) after any discrete GPU. */
+    g = best_gpu(p, HR_GPU_AMD, 1);
+    if (g >= 0) {
+        accel_unified(p, g);
+        return;
+    }
     accel_cpu(p);
 }
