@@ -93,8 +93,8 @@ static void print_host(const hr_probe *p) {
     char a[64], b[64], c[64];
     printf("Host\n");
     fmt_row(stdout, "name", "%s", *h->hostname ? h->hostname : "unknown");
-    fmt_row(stdout, "system", "%s%s%s, kernel %s, %s", *h->os_release ? h->os_release : h->os, "",
-            "", *h->kernel ? h->kernel : "unknown", *h->arch ? h->arch : "unknown arch");
+    fmt_row(stdout, "system", "%s, kernel %s, %s", *h->os_release ? h->os_release : h->os,
+            *h->kernel ? h->kernel : "unknown", *h->arch ? h->arch : "unknown arch");
     fmt_row(stdout, "model", "%s", *h->machine_model ? h->machine_model : "unknown (not reported)");
     fmt_row(stdout, "CPU", "%s", *h->cpu_model ? h->cpu_model : "unknown (not reported)");
     fmt_row(stdout, "cores", "%s logical, %s physical, %s package(s)",
@@ -291,9 +291,12 @@ static void print_accel(const hr_probe *p) {
     const hr_accel_info *a = &p->accel;
     char b[64], c[64];
     printf("Accelerator for PyTorch\n");
-    fmt_row(stdout, "device", "%s (%s%s)", a->torch_device,
-            a->kind >= 0 && a->kind < 4 ? accel_names[a->kind] : "?",
-            a->unified_memory ? ", memory shared with the CPU" : "");
+    if (a->kind == HR_ACCEL_CPU)
+        fmt_row(stdout, "device", "cpu (no usable GPU)");
+    else
+        fmt_row(stdout, "device", "%s (%s%s)", a->torch_device,
+                a->kind >= 0 && a->kind < 4 ? accel_names[a->kind] : "?",
+                a->unified_memory ? ", memory shared with the CPU" : "");
     fmt_row(stdout, "memory budget", "%s of %s (%s)", fmt_bytes(&a->budget_bytes, b, sizeof b),
             fmt_bytes(&a->ceiling_bytes, c, sizeof c), a->budget_source);
 }

@@ -66,7 +66,7 @@ const char *fmt_duration_ns(int64_t ns, char *buf, size_t cap) {
 void fmt_row(FILE *f, const char *label, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(f, "  %-18s ", label);
+    fprintf(f, "  %-22s ", label);
     vfprintf(f, fmt, ap);
     fputc('\n', f);
     va_end(ap);
