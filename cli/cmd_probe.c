@@ -238,7 +238,9 @@ static void print_rapl(const hr_probe *p) {
     printf("Power (RAPL)\n");
     for (size_t i = 0; i < p->nrapl; i++) {
         const hr_rapl_domain *d = &p->rapl[i];
-        fmt_row(stdout, d->name, "%s (counter %s)", fmt_watts(&d->power_mw, a, sizeof a),
+        char label[112];
+        snprintf(label, sizeof label, "%s [%s]", d->name, d->path);
+        fmt_row(stdout, label, "%s (counter %s)", fmt_watts(&d->power_mw, a, sizeof a),
                 fmt_scaled(&d->energy_uj, 1e6, 1, "J", b, sizeof b));
     }
 }
