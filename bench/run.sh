@@ -6,16 +6,18 @@ build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 out=$here/out
 mkdir -p "$out"
+# Debian's interpreter: python3-psutil is installed for it, not for a pyenv python3.
+py=${PYTHON:-/usr/bin/python3}
 cmake --build "$build" --target probe_bench >/dev/null
 
 echo "== probe: one full sample, live machine =="
 "$build/bench/probe_bench" --iterations 20000 | tee "$out/probe_live.json"
-python3 "$here/psutil_probe.py" 5000 | tee "$out/psutil_live.json"
-python3 - "$out/probe_live.json" "$out/psutil_live.json" <<'PY'
+"$py" "$here/psutil_probe.py" 5000 | tee "$out/psutil_live.json"
+"$py" - "$out/probe_live.json" "$out/psutil_live.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1])); q = json.load(open(sys.argv[2]))
 print(f"headroom refresh {p['probe_cpu_us']:.1f} us CPU, pread floor {p['floor_cpu_us']:.1f} us "
-      f"({p['files_floor']} files): {p['ratio_to_floor']:.2f}x the floor (target <= 1.5x)")
+      f"({p['preads_per_sample']} preads): {p['ratio_to_floor']:.2f}x the floor (target <= 1.5x)")
 print(f"psutil equivalent {q['psutil_cpu_us']:.1f} us CPU: headroom is "
       f"{q['psutil_cpu_us'] / p['probe_cpu_us']:.1f}x cheaper (target >= 10x)")
 PY

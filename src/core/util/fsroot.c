@@ -35,18 +35,23 @@ DIR *hr__fs_opendir(const hr_ctx *ctx, const char *rel, int *err) {
     return d;
 }
 
+/* Reads until EOF or CAP-1 bytes. A short read is taken as EOF without a
+ * second call: sysfs attributes are returned whole, and procfs seq_files fill
+ * the whole request unless they reach the end. That halves the system calls
+ * of a sample (docs/PERFORMANCE.md). */
 static long read_all(int fd, char *buf, size_t cap) {
     size_t got = 0;
     while (got + 1 < cap) {
-        ssize_t r = hr__sys.pread(fd, buf + got, cap - 1 - got, (off_t)got);
+        size_t want = cap - 1 - got;
+        ssize_t r = hr__sys.pread(fd, buf + got, want, (off_t)got);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             return -errno;
         }
-        if (r == 0)
-            break;
         got += (size_t)r;
+        if ((size_t)r < want)
+            break;
     }
     buf[got] = '\0';
     return (long)got;
