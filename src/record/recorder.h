@@ -1,0 +1,120 @@
+/* recorder.h: the recorder's state, shared by recorder.c (lifecycle and
+ * API), sampler.c (the cadence loop) and writer.c (the queue and storing). */
+#ifndef HR_RECORD_RECORDER_H
+#define HR_RECORD_RECORDER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "core/internal.h"
+#include "headroom/hr_record.h"
+#include "record/channels.h"
+#include "record/efficiency.h"
+#include "record/histo.h"
+
+/* One sampled tick waiting to be stored. VALUES has one reading per
+ * session channel (probe channels first, then RLE channels, which the
+ * writing side fills); RLE_IN one sample per RLE component. */
+typedef struct hr__slot {
+    int64_t t_mono_ns;
+    int64_t t_wall_ns;
+    hr_reading *values;
+    hr_rle_sample *rle_in;
+} hr__slot;
+
+struct hr_recorder {
+    hr_ctx *ctx;
+    hr_session *s;
+    hr_record_config cfg;
+    hr_clock clock;          /* the injected clock, or the real one */
+    int real_clock;
+    hr_probe *probe;
+    int own_probe;
+    hr__chanset chans;       /* probe channels: ids 1 .. chans.n */
+    hr__eff eff;             /* RLE components and their channels */
+    size_t nvalues;          /* all channels of the session */
+    int64_t period_ns;
+    int64_t start_mono_ns;   /* the first deadline */
+    int64_t end_mono_ns;     /* INT64_MAX without a duration */
+
+    pthread_t sampler;
+    pthread_t writer;
+    int sampler_started;
+    int writer_started;
+
+    /* One lock for the stop request, the queue and the figures. stop_cv
+     * wakes the real clock's sleep and hr_recorder_wait (CLOCK_MONOTONIC
+     * where the platform allows). */
+    pthread_mutex_t mu;
+    pthread_cond_t stop_cv;
+    int stop;
+    int sampler_done;        /* the sampling loop has ended */
+    int duration_reached;    /* ... because the duration ran out */
+
+    /* Queue of sampled ticks (cv_work, cv_space). */
+    pthread_cond_t cv_work;
+    pthread_cond_t cv_space;
+    hr__slot *ring;
+    uint32_t qcap;
+    uint32_t qhead;
+    uint32_t qcount;
+    int writer_exit;         /* the writer drains and exits */
+
+    /* Figures (under mu). */
+    int64_t ticks, written, missed, missed_written;
+    int64_t first_tick_ns, last_tick_ns;
+    int64_t queue_max;
+    hr__histo lateness, sample_cost, commit_cost;
+    hr_status status;
+    char error[256];
+    hr_reading *latest;      /* the latest stored tick's values */
+
+    /* Writing side only. */
+    int8_t *was_known;       /* per probe channel: 0 not yet known, 1 known, 2 missing */
+    int64_t *missing_event;  /* per probe channel: id of the open "channel_missing" event */
+    uint16_t *missing_count; /* per probe channel: such events written (capped) */
+    hr_rle_result *rle_res;  /* per RLE component, the latest result */
+
+    /* Steps (under mu). */
+    int64_t last_step_ns;
+};
+
+/* The real clock: CLOCK_MONOTONIC, and a sleep to an absolute deadline that
+ * hr_recorder_stop can cut short. */
+void hr__rec_real_clock(hr_recorder *rec);
+
+/* Sleeps until DEADLINE_NS on the recorder's clock or a stop request.
+ * Returns 1 when asked to stop. */
+int hr__rec_sleep_until(hr_recorder *rec, int64_t deadline_ns);
+
+/* 1 once hr_recorder_stop (or a storage error) asked the sampler to stop. */
+int hr__rec_stopping(hr_recorder *rec);
+
+/* Asks the sampler to stop (from any thread). */
+void hr__rec_request_stop(hr_recorder *rec);
+
+/* The sampling thread. */
+void *hr__rec_sampler_main(void *arg);
+
+/* Number of deadlines skipped when the tick due at DEADLINE_NS finished at
+ * NOW_NS with period PERIOD_NS; *NEXT_NS gets the next deadline still in
+ * the future. Deadlines at or after END_NS are not counted. */
+int64_t hr__rec_next_deadline(int64_t deadline_ns, int64_t now_ns, int64_t period_ns,
+                              int64_t end_ns, int64_t *next_ns);
+
+/* Queue: the sampler takes a free slot (waiting while the writer is behind)
+ * and hands it over; the writer stores slots in order. */
+hr__slot *hr__rec_slot_acquire(hr_recorder *rec);
+void hr__rec_slot_publish(hr_recorder *rec);
+
+/* Stores one slot (RLE, tick, events); on the writer thread, or on the
+ * sampling thread without one. Returns the storage status. */
+hr_status hr__rec_store_slot(hr_recorder *rec, hr__slot *slot);
+
+/* The writer thread. */
+void *hr__rec_writer_main(void *arg);
+
+/* Records the first storage failure and asks everything to stop. */
+void hr__rec_fail(hr_recorder *rec, hr_status st, const char *detail);
+
+#endif /* HR_RECORD_RECORDER_H */

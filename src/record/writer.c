@@ -1,0 +1,167 @@
+/* writer.c: the queue between sampling and storing, and storing one tick:
+ * RLE per component, the tick's readings, collapse and channel events, the
+ * missed-tick count, all in the tick's one transaction. */
+#include <string.h>
+
+#include "record/recorder.h"
+
+#define MISSING_EVENTS_MAX 20 /* per channel, so that a flapping sensor cannot flood the events */
+
+void hr__rec_fail(hr_recorder *rec, hr_status st, const char *detail) {
+    pthread_mutex_lock(&rec->mu);
+    if (rec->status == HR_OK) {
+        rec->status = st;
+        hr__strlcpy(rec->error, detail, sizeof rec->error);
+    }
+    rec->stop = 1;
+    pthread_cond_broadcast(&rec->stop_cv);
+    pthread_cond_broadcast(&rec->cv_space);
+    pthread_mutex_unlock(&rec->mu);
+}
+
+hr__slot *hr__rec_slot_acquire(hr_recorder *rec) {
+    if (!rec->cfg.writer_thread)
+        return &rec->ring[0];
+    pthread_mutex_lock(&rec->mu);
+    /* A full queue means storage is slower than sampling: wait (the
+     * deadlines missed meanwhile are counted) rather than drop ticks. */
+    while (rec->qcount == rec->qcap && !rec->stop)
+        pthread_cond_wait(&rec->cv_space, &rec->mu);
+    hr__slot *slot = rec->stop ? NULL : &rec->ring[(rec->qhead + rec->qcount) % rec->qcap];
+    pthread_mutex_unlock(&rec->mu);
+    return slot;
+}
+
+void hr__rec_slot_publish(hr_recorder *rec) {
+    pthread_mutex_lock(&rec->mu);
+    rec->qcount++;
+    if ((int64_t)rec->qcount > rec->queue_max)
+        rec->queue_max = rec->qcount;
+    pthread_cond_signal(&rec->cv_work);
+    pthread_mutex_unlock(&rec->mu);
+}
+
+void *hr__rec_writer_main(void *arg) {
+    hr_recorder *rec = arg;
+    pthread_mutex_lock(&rec->mu);
+    for (;;) {
+        while (rec->qcount == 0 && !rec->writer_exit)
+            pthread_cond_wait(&rec->cv_work, &rec->mu);
+        if (rec->qcount == 0)
+            break;
+        hr__slot *slot = &rec->ring[rec->qhead];
+        pthread_mutex_unlock(&rec->mu);
+        hr__rec_store_slot(rec, slot);
+        pthread_mutex_lock(&rec->mu);
+        rec->qhead = (rec->qhead + 1) % rec->qcap;
+        rec->qcount--;
+        pthread_cond_signal(&rec->cv_space);
+        if (rec->sampler_done && rec->qcount == 0)
+            pthread_cond_broadcast(&rec->stop_cv); /* hr_recorder_wait */
+    }
+    pthread_mutex_unlock(&rec->mu);
+    return NULL;
+}
+
+/* --- storing one tick --- */
+
+static hr_status collapse_events(hr_recorder *rec, hr__eff_comp *c, const hr_rle_result *r) {
+    hr_status st = HR_OK;
+    char detail[320];
+    if (r->collapse_ended && c->open_event) {
+        st = hr_session_end_event(rec->s, c->open_event, r->event_end_ns);
+        c->open_event = 0;
+    } else if (r->collapse_ended) {
+        hr__snprintf(detail, sizeof detail, "%s: %s", c->name, r->evidence_text);
+        st = hr_session_add_event(rec->s, "collapse", r->event_start_ns, r->event_end_ns, detail,
+                                  NULL);
+    }
+    if (st == HR_OK && r->collapse_started) {
+        hr__snprintf(detail, sizeof detail, "%s: %s", c->name, r->evidence_text);
+        st = hr_session_add_event(rec->s, "collapse", r->event_start_ns, 0, detail,
+                                  &c->open_event);
+    }
+    return st;
+}
+
+/* Runs every component's RLE for SLOT; collapse events are written later,
+ * inside the tick's transaction, from the results kept in RES. */
+static void run_rle(hr_recorder *rec, hr__slot *slot, hr_rle_result *res) {
+    for (size_t i = 0; i < rec->eff.n; i++)
+        if (hr__eff_push(&rec->eff, i, &slot->rle_in[i], slot->values, &res[i]) != HR_OK)
+            memset(&res[i], 0, sizeof res[i]);
+}
+
+/* An event when a channel that was known goes missing, ended when it comes
+ * back: the timeline then says when and why a sensor vanished. */
+static hr_status channel_events(hr_recorder *rec, const hr__slot *slot) {
+    if (!rec->cfg.channel_events)
+        return HR_OK;
+    hr_status st = HR_OK;
+    for (size_t i = 0; st == HR_OK && i < rec->chans.n; i++) {
+        const hr_reading *v = &slot->values[i];
+        if (HR_IS_KNOWN(*v)) {
+            if (rec->was_known[i] == 2 && rec->missing_event[i])
+                st = hr_session_end_event(rec->s, rec->missing_event[i], slot->t_mono_ns);
+            rec->missing_event[i] = 0;
+            rec->was_known[i] = 1;
+        } else if (rec->was_known[i] == 1) {
+            rec->was_known[i] = 2;
+            if (rec->missing_count[i] >= MISSING_EVENTS_MAX)
+                continue;
+            rec->missing_count[i]++;
+            const hr_channel *c = hr_session_channel(rec->s, i);
+            char detail[200];
+            hr__snprintf(detail, sizeof detail, "%s/%s: %s", c->component, c->metric,
+                         hr_why_text(v->why));
+            st = hr_session_add_event(rec->s, "channel_missing", slot->t_mono_ns, 0, detail,
+                                      &rec->missing_event[i]);
+        }
+    }
+    return st;
+}
+
+static hr_status tick_rows(hr_recorder *rec, hr__slot *slot, const hr_rle_result *res) {
+    hr_status st = hr_session_begin_tick(rec->s, slot->t_mono_ns, slot->t_wall_ns, NULL);
+    for (size_t i = 0; st == HR_OK && i < rec->nvalues; i++)
+        if (HR_IS_KNOWN(slot->values[i]))
+            st = hr_session_put(rec->s, (int32_t)i + 1, slot->values[i].v);
+    for (size_t i = 0; st == HR_OK && i < rec->eff.n; i++)
+        st = collapse_events(rec, &rec->eff.c[i], &res[i]);
+    if (st == HR_OK)
+        st = channel_events(rec, slot);
+    pthread_mutex_lock(&rec->mu);
+    int64_t missed = rec->missed;
+    pthread_mutex_unlock(&rec->mu);
+    if (st == HR_OK && missed != rec->missed_written) {
+        st = hr_session_set_meta_i64(rec->s, "missed_ticks", missed);
+        rec->missed_written = missed;
+    }
+    if (st == HR_OK)
+        st = hr_session_commit_tick(rec->s);
+    else
+        hr_session_abort_tick(rec->s);
+    return st;
+}
+
+hr_status hr__rec_store_slot(hr_recorder *rec, hr__slot *slot) {
+    pthread_mutex_lock(&rec->mu);
+    hr_status prior = rec->status;
+    pthread_mutex_unlock(&rec->mu);
+    if (prior != HR_OK)
+        return prior; /* recording stopped on an error: discard */
+    run_rle(rec, slot, rec->rle_res);
+    int64_t t0 = hr__now_mono_ns();
+    hr_status st = tick_rows(rec, slot, rec->rle_res);
+    int64_t cost = hr__now_mono_ns() - t0;
+    if (st != HR_OK) {
+        hr__rec_fail(rec, st, hr_session_last_error(rec->s));
+        return st;
+    }
+    pthread_mutex_lock(&rec->mu);
+    rec->written++;
+    hr__histo_add(&rec->commit_cost, cost);
+    memcpy(rec->latest, slot->values, rec->nvalues * sizeof *rec->latest);
+    pthread_mutex_unlock(&rec->mu);
+    return HR_OK;
+}
