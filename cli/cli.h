@@ -21,5 +21,10 @@ int cli_use_color(FILE *f);
 
 /* Subcommands: each returns the process exit code. */
 int cmd_probe(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_stress(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif /* HR_CLI_CLI_H */

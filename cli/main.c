@@ -40,6 +40,11 @@ typedef struct command {
 
 static const command commands[] = {
     {"probe", cmd_probe, "what is this machine; every value or \"unknown (why)\""},
+    {"plan", cmd_plan, "how a model, diffusion pipeline or tensor cache fits here"},
+    {"stress", cmd_stress, "duty-cycle CPU load (calibration; --steps for tqdm-style work)"},
+    {"record", cmd_record, "telemetry into a session file on a steady cadence (RLE, collapses)"},
+    {"export", cmd_export, "a session as CSV, JSONL or the seed's RLE CSV, with a sidecar"},
+    {"import", cmd_import, "the seed's RLE CSV files into a session"},
 };
 
 static void usage(FILE *f) {

@@ -3,7 +3,11 @@
 #define HEADROOM_H
 
 #include "hr_export.h"
+#include "hr_plan.h"
 #include "hr_probe.h"
+#include "hr_record.h"
+#include "hr_rle.h"
+#include "hr_session.h"
 #include "hr_status.h"
 #include "hr_version.h"
 
