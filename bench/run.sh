@@ -27,3 +27,8 @@ for scenario in laptop amd-workstation; do
     echo "== probe: one full sample, fixture $scenario (regular files, not sysfs) =="
     "$build/bench/probe_bench" --root "$dir" --iterations 20000 | tee "$out/probe_$scenario.json"
 done
+
+echo "== governor: thermal simulator, every policy vs the seed and the best duty cycle =="
+cmake --build "$build" --target governor_sim >/dev/null
+"$build/bench/governor_sim" | tee "$out/governor_sim.md"
+"$build/bench/governor_sim" --json > "$out/governor_sim.json"

@@ -3,6 +3,7 @@
 #define HEADROOM_H
 
 #include "hr_export.h"
+#include "hr_govern.h"
 #include "hr_plan.h"
 #include "hr_probe.h"
 #include "hr_record.h"
