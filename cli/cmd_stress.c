@@ -72,10 +72,13 @@ static int64_t thread_cpu_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Sleeps until monotonic time T. macOS has no clock_nanosleep, so the
+ * absolute deadline is turned into relative sleeps, re-checked after each. */
 static void sleep_until_ns(int64_t t) {
-    struct timespec ts = {(time_t)(t / 1000000000LL), (long)(t % 1000000000LL)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
+    for (int64_t left = t - now_ns(); left > 0; left = t - now_ns()) {
+        struct timespec ts = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* --- the load --------------------------------------------------------- */
