@@ -6,7 +6,7 @@ set -euo pipefail
 
 want=${1:-all}
 build_pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-psutil)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-psutil python3-setuptools python3-wheel)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want" != build ]; then

@@ -2,6 +2,7 @@
 #ifndef HEADROOM_H
 #define HEADROOM_H
 
+#include "hr_binding.h"
 #include "hr_export.h"
 #include "hr_govern.h"
 #include "hr_plan.h"
