@@ -32,3 +32,8 @@ echo "== governor: thermal simulator, every policy vs the seed and the best duty
 cmake --build "$build" --target governor_sim >/dev/null
 "$build/bench/governor_sim" | tee "$out/governor_sim.md"
 "$build/bench/governor_sim" --json > "$out/governor_sim.json"
+
+echo "== report: a 24 h, 1 Hz, 60-channel session =="
+"$here/report_bench.sh" "$build"
+
+bash "$here/serve_bench.sh" "$build"

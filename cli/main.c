@@ -45,6 +45,9 @@ static const command commands[] = {
     {"record", cmd_record, "telemetry into a session file on a steady cadence (RLE, collapses)"},
     {"export", cmd_export, "a session as CSV, JSONL or the seed's RLE CSV, with a sidecar"},
     {"import", cmd_import, "the seed's RLE CSV files into a session"},
+    {"report", cmd_report, "what happened in a session and why: findings, charts, efficiency"},
+    {"serve", cmd_serve, "Prometheus /metrics of this machine (loopback by default)"},
+    {"run", cmd_run, "a job under watch: steps, cooling breaks, a session (-- CMD ARGS)"},
 };
 
 static void usage(FILE *f) {

