@@ -23,9 +23,21 @@ $(BUILD)/CMakeCache.txt:
 build: deps-build $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job on this machine: for now, what the machine is.
+# The main job on this machine: what the machine is, then the bundled
+# workload (headroom stress --steps: fixed units of CPU work with tqdm-style
+# progress) governed by headroom run, then the report of that session. The
+# batch policy (a 3 s break every 15 steps) makes a cooling break happen on
+# any machine, sensors or not; real jobs use the default, --policy auto.
+DEMO_DIR ?= demo
 demo: build
 	./$(BUILD)/headroom probe
+	@mkdir -p $(DEMO_DIR)
+	./$(BUILD)/headroom run --force -o $(DEMO_DIR)/run.db --hz 2 --policy batch \
+	    --batch-size 15 --break 3 -- \
+	    ./$(BUILD)/headroom stress --cpu 1 --load 0.9 --steps 40 --units-per-step 100
+	./$(BUILD)/headroom report $(DEMO_DIR)/run.db -o $(DEMO_DIR)/report.html
+	./$(BUILD)/headroom report $(DEMO_DIR)/run.db --format text
+	@echo "demo: session $(DEMO_DIR)/run.db, report $(abspath $(DEMO_DIR))/report.html"
 
 # Every test: the normal build, then the same tests again under ASan+UBSan
 # with the fuzz targets, then the macOS cross build.

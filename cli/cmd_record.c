@@ -34,6 +34,7 @@ typedef struct record_opts {
     int no_rle;
     int writer_inline;
     int quiet;
+    const char *serve; /* --serve ADDR: also expose /metrics while recording */
 } record_opts;
 
 static volatile sig_atomic_t got_signal;
@@ -44,7 +45,8 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: headroom record [-o FILE] [--hz N] [--duration D] [--note TEXT] [--tag K=V]...\n"
             "                       [--cpu-power-limit W] [--cpu-temp-limit C] [--rle [cpu.|gpu.]NAME=V]...\n"
-            "                       [--no-rle] [--writer thread|inline] [--root DIR] [--force] [--quiet]\n\n"
+            "                       [--no-rle] [--writer thread|inline] [--root DIR] [--force] [--quiet]\n"
+            "                       [--serve ADDR]\n\n"
             "Records telemetry (CPU, memory, sensors, GPUs, RLE per component) into a session\n"
             "file until the duration runs out or Ctrl-C / SIGTERM, then finishes it cleanly.\n\n"
             "  -o, --output FILE      session file (default record-YYYYmmdd-HHMMSS.db)\n"
@@ -61,7 +63,9 @@ static void usage(FILE *f) {
             "                         sampling thread\n"
             "      --root DIR         read DIR/sys and DIR/proc instead of /sys and /proc\n"
             "      --force            replace FILE if it exists\n"
-            "      --quiet            no live status line and no summary\n\n"
+            "      --quiet            no live status line and no summary\n"
+            "      --serve ADDR       also serve Prometheus /metrics at ADDR (127.0.0.1:9968;\n"
+            "                         loopback unless you name another address)\n\n"
             "exit codes: 0 recorded and finished, 1 runtime failure, 2 usage error.\n");
 }
 
@@ -119,7 +123,7 @@ static void add_note(record_opts *o, const char *text) {
 
 enum {
     OPT_HZ = 256, OPT_DURATION, OPT_NOTE, OPT_TAG, OPT_ROOT, OPT_FORCE, OPT_NO_RLE, OPT_RLE,
-    OPT_CPU_POWER, OPT_CPU_TEMP, OPT_WRITER, OPT_QUIET
+    OPT_CPU_POWER, OPT_CPU_TEMP, OPT_WRITER, OPT_QUIET, OPT_SERVE
 };
 
 static const struct option long_opts[] = {
@@ -136,6 +140,7 @@ static const struct option long_opts[] = {
     {"cpu-temp-limit", required_argument, NULL, OPT_CPU_TEMP},
     {"writer", required_argument, NULL, OPT_WRITER},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"serve", required_argument, NULL, OPT_SERVE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -169,6 +174,7 @@ static int parse_one(record_opts *o, int c, const char *arg) {
     case OPT_FORCE: o->force = 1; return 0;
     case OPT_NO_RLE: o->no_rle = 1; return 0;
     case OPT_QUIET: o->quiet = 1; return 0;
+    case OPT_SERVE: o->serve = arg; return 0;
     case OPT_RLE: return add_rle_set(o, arg);
     case OPT_CPU_POWER:
     case OPT_CPU_TEMP:
@@ -446,15 +452,26 @@ static hr_session *open_output(hr_ctx *ctx, const record_opts *o) {
 static int record_run(hr_ctx *ctx, hr_session *s, const record_opts *o, const hr_record_config *cfg) {
     install_signals();
     hr_recorder *rec = NULL;
-    if (hr_recorder_start(ctx, s, cfg, &rec) != HR_OK) {
-        cli_error("record", hr_ctx_last_error(ctx), NULL);
+    hr_record_config rc = *cfg;
+    hr_exporter *srv = NULL;
+    if (o->serve && hr_exporter_start_for_recorder(ctx, o->serve, &rc, &srv) != HR_OK) {
+        cli_error("record: --serve", hr_ctx_last_error(ctx),
+                  "give a free ADDR:PORT, e.g. 127.0.0.1:9968");
         return HR_EXIT_FAIL;
     }
+    if (hr_recorder_start(ctx, s, &rc, &rec) != HR_OK) {
+        cli_error("record", hr_ctx_last_error(ctx), NULL);
+        hr_exporter_stop(srv);
+        return HR_EXIT_FAIL;
+    }
+    if (srv)
+        fprintf(stderr, "headroom: record: serving %s\n", hr_exporter_url(srv));
     int live = !o->quiet && isatty(STDOUT_FILENO);
     wait_loop(rec, live);
     hr_record_stats st = {.size = sizeof st};
     hr_recorder_stats(rec, &st);
     hr_status rs = hr_recorder_stop(rec);
+    hr_exporter_stop(srv);
     if (rs != HR_OK) {
         cli_error("record", st.error[0] ? st.error : hr_session_last_error(s),
                   "the ticks stored before the failure are kept");

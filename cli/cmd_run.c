@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "headroom/hr_exporter.h"
 #include "headroom/hr_govern.h"
 #include "headroom/hr_run.h"
 
@@ -39,6 +40,7 @@ typedef struct run_opts {
     int no_record;
     int force;
     int quiet;
+    const char *serve; /* --serve ADDR: Prometheus /metrics while the job runs */
     int gave_break, gave_crit_break; /* lengths given on the command line */
     char **cmd;                      /* NULL-terminated */
 } run_opts;
@@ -52,7 +54,7 @@ static void usage(FILE *f) {
         "                    [--baseline S] [--threshold X] [--critical X] [--window N]\n"
         "                    [--batch-size N] [--break S] [--critical-break S] [--max-break S]\n"
         "                    [--json-summary FILE] [--no-record] [--io auto|pty|pipes]\n"
-        "                    [--force] [--quiet] [--root DIR] -- CMD [ARGS...]\n\n"
+        "                    [--force] [--quiet] [--root DIR] [--serve ADDR] -- CMD [ARGS...]\n\n"
         "Runs CMD (no shell) under watch: its output passes through unchanged (on a\n"
         "pseudo-terminal when yours is a terminal), Ctrl-C and other signals reach it,\n"
         "and headroom exits with its status. Steps are read from tqdm-style progress\n"
@@ -78,6 +80,8 @@ static void usage(FILE *f) {
         "      --io MODE       auto (default), pty or pipes: how the job's output is relayed\n"
         "      --force         replace the session file if it exists\n"
         "      --quiet         no break lines and no summary\n"
+        "      --serve ADDR    also serve Prometheus /metrics at ADDR (127.0.0.1:9968), with\n"
+        "                      the job's state, steps and cooling time; needs recording\n"
         "      --root DIR      read DIR/sys and DIR/proc instead of /sys and /proc\n\n"
         "Each break prints one line on stderr (\"headroom: cooling 45 s: GPU 87 °C, HW\n"
         "thermal slowdown\"); a summary follows the job's end (units, productive time,\n"
@@ -153,7 +157,8 @@ enum {
     OPT_IO,
     OPT_FORCE,
     OPT_QUIET,
-    OPT_ROOT
+    OPT_ROOT,
+    OPT_SERVE
 };
 
 static const struct option long_opts[] = {
@@ -173,6 +178,7 @@ static const struct option long_opts[] = {
     {"io", required_argument, NULL, OPT_IO},
     {"force", no_argument, NULL, OPT_FORCE},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"serve", required_argument, NULL, OPT_SERVE},
     {"root", required_argument, NULL, OPT_ROOT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -234,6 +240,7 @@ static int parse_one(run_opts *o, int c, const char *arg) {
     case OPT_NO_RECORD: o->no_record = 1; return 0;
     case OPT_FORCE: o->force = 1; return 0;
     case OPT_QUIET: o->quiet = 1; return 0;
+    case OPT_SERVE: o->serve = arg; return 0;
     case OPT_ROOT: o->root = arg; return 0;
     case OPT_IO:
         if (strcmp(arg, "auto") && strcmp(arg, "pty") && strcmp(arg, "pipes"))
@@ -270,6 +277,9 @@ static int parse_args(int argc, char **argv, run_opts *o) {
     if (optind >= argc)
         return cli_usage_error("run", "no command given (headroom run [options] -- CMD [ARGS...])");
     o->cmd = argv + optind;
+    if (o->serve && o->no_record)
+        return cli_usage_error("run", "--serve needs recording (it serves the recorder's samples); "
+                                      "drop --no-record");
     /* A --max-break below the default lengths shortens them too. */
     hr_govern_config *g = &o->gov;
     if (!o->gave_break && g->break_s > g->max_break_s)
@@ -311,6 +321,8 @@ typedef struct run_state {
     hr_ctx *ctx;
     hr_session *sess;
     hr_recorder *rec;
+    hr_exporter *srv; /* --serve */
+    int64_t cooling_ns; /* ended breaks, for the exporter's job status */
     hr_probe *probe; /* --no-record: sensors read here */
     hr_governor *gov;
     hr_run *run;
@@ -340,6 +352,7 @@ typedef struct run_state {
     totals done;         /* governors already replaced */
     hr_run_stats rstats; /* the runner's figures at the job's end */
     uint64_t recorded_steps;
+    uint64_t breaks_started; /* every break this run, for --serve */
     char session_path[512];
 } run_state;
 
@@ -524,6 +537,21 @@ static int64_t gov_time(run_state *st, int64_t t) {
     return t;
 }
 
+/* Tells the exporter (--serve) what the job is doing; no-op without one. */
+static void publish_job(run_state *st, hr_job_state state, int64_t now) {
+    if (!st->srv)
+        return;
+    int64_t cooling = st->cooling_ns + (st->brk.active ? now - st->brk.start_ns : 0);
+    hr_job_status j;
+    memset(&j, 0, sizeof j);
+    j.size = sizeof j;
+    j.state = (hr_reading){state, HR_WHY_KNOWN, 0};
+    j.steps = (hr_reading){(int64_t)st->recorded_steps, HR_WHY_KNOWN, 0};
+    j.cooling_ns = (hr_reading){cooling > 0 ? cooling : 0, HR_WHY_KNOWN, 0};
+    j.cooling_breaks = (hr_reading){(int64_t)st->breaks_started, HR_WHY_KNOWN, 0};
+    hr_exporter_set_job(st->srv, &j);
+}
+
 static void end_break(run_state *st, int64_t t, const char *how) {
     if (!st->brk.active)
         return;
@@ -535,6 +563,8 @@ static void end_break(run_state *st, int64_t t, const char *how) {
     record_event(st, "cooling_break", st->brk.start_ns, t > st->brk.start_ns ? t : st->brk.start_ns,
                  detail);
     st->brk.active = 0;
+    st->cooling_ns += t > st->brk.start_ns ? t - st->brk.start_ns : 0;
+    publish_job(st, HR_JOB_RUNNING, t);
 }
 
 static void start_break(run_state *st, const hr_govern_decision *d, int64_t t) {
@@ -544,11 +574,13 @@ static void start_break(run_state *st, const hr_govern_decision *d, int64_t t) {
         return; /* the job has ended, or is paused already */
     }
     st->brk.active = 1;
+    st->breaks_started++;
     st->brk.start_ns = t;
     st->brk.reason = d->reason;
     st->brk.policy = d->policy;
     st->brk.planned_s = d->pause_s;
     snprintf(st->brk.text, sizeof st->brk.text, "%s", d->text);
+    publish_job(st, HR_JOB_PAUSED, t);
     if (!st->o->quiet) {
         char len[32];
         fmt_secs(d->pause_s, len, sizeof len);
@@ -667,6 +699,8 @@ static void on_step(run_state *st, const hr_run_event *ev) {
         cli_error("run", "recording failed; the job goes on unrecorded", NULL);
     }
     st->recorded_steps++;
+    if (!st->brk.active)
+        publish_job(st, HR_JOB_RUNNING, ev->t_ns);
     if (st->pend.active && ev->t_ns != st->pend.t_ns)
         flush_pending(st);
     if (!st->pend.active) {
@@ -735,6 +769,7 @@ static void on_tick(run_state *st, int64_t t) {
     }
     if (hr_govern_tick(st->gov, gov_time(st, t), &d) == HR_OK)
         apply(st, &d, t);
+    publish_job(st, st->brk.active ? HR_JOB_PAUSED : HR_JOB_RUNNING, t);
 }
 
 /* Runs until the job's exit; returns its exit code. */
@@ -907,10 +942,17 @@ static int open_recording(run_state *st, int argc, char **argv) {
     hr_record_config rc;
     hr_record_config_defaults(&rc);
     rc.hz = o->hz;
+    if (o->serve && hr_exporter_start_for_recorder(st->ctx, o->serve, &rc, &st->srv) != HR_OK) {
+        cli_error("run: --serve", hr_ctx_last_error(st->ctx),
+                  "give a free ADDR:PORT, e.g. 127.0.0.1:9968");
+        return -1;
+    }
     if (hr_recorder_start(st->ctx, st->sess, &rc, &st->rec) != HR_OK) {
         cli_error("run", hr_ctx_last_error(st->ctx), NULL);
         return -1;
     }
+    if (st->srv && !o->quiet)
+        fprintf(stderr, "headroom: run: serving %s\n", hr_exporter_url(st->srv));
     return 0;
 }
 
@@ -1049,10 +1091,13 @@ static int finish(run_state *st, int code) {
     record_event(st, "job_exit", st->job_end_ns, st->job_end_ns,
                  exit_words(code, detail, sizeof detail));
     json_t *sum = summary_json(st, code);
+    publish_job(st, HR_JOB_EXITED, st->job_end_ns);
     if (st->rec && hr_recorder_stop(st->rec) != HR_OK)
         cli_error("run", hr_session_last_error(st->sess),
                   "the steps and ticks stored so far are kept");
     st->rec = NULL;
+    hr_exporter_stop(st->srv);
+    st->srv = NULL;
     if (st->sess) {
         char *js = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
         hr_session_set_meta_i64(st->sess, "job_exit_code", code);
@@ -1074,6 +1119,7 @@ static void cleanup(run_state *st) {
     hr_run_free(st->run);
     if (st->rec)
         hr_recorder_stop(st->rec);
+    hr_exporter_stop(st->srv);
     if (st->sess && hr_session_close(st->sess) != HR_OK)
         cli_error("run", "closing the session failed", NULL);
     hr_probe_free(st->probe);
