@@ -12,7 +12,6 @@ import time
 
 import psutil
 
-ITER = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 
 
 def extra_files():
@@ -37,15 +36,16 @@ def tick(files):
 
 
 def main():
+    iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     files = extra_files()
     for _ in range(50):
         tick(files)
     c0, w0 = time.process_time(), time.perf_counter()
-    for _ in range(ITER):
+    for _ in range(iterations):
         tick(files)
-    cpu_us = (time.process_time() - c0) * 1e6 / ITER
-    wall_us = (time.perf_counter() - w0) * 1e6 / ITER
-    print(json.dumps({"psutil_version": psutil.__version__, "iterations": ITER,
+    cpu_us = (time.process_time() - c0) * 1e6 / iterations
+    wall_us = (time.perf_counter() - w0) * 1e6 / iterations
+    print(json.dumps({"psutil_version": psutil.__version__, "iterations": iterations,
                       "psutil_cpu_us": round(cpu_us, 2), "psutil_wall_us": round(wall_us, 2)}))
 
 

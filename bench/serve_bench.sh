@@ -34,8 +34,8 @@ work=$(mktemp -d)
 hr_pid=
 ne_pid=
 cleanup() {
-    [ -n "$hr_pid" ] && kill "$hr_pid" 2>/dev/null && wait "$hr_pid" 2>/dev/null
-    [ -n "$ne_pid" ] && kill "$ne_pid" 2>/dev/null && wait "$ne_pid" 2>/dev/null
+    [ -n "$hr_pid" ] && kill "$hr_pid" 2>/dev/null && wait "$hr_pid" 2>/dev/null || true
+    [ -n "$ne_pid" ] && kill "$ne_pid" 2>/dev/null && wait "$ne_pid" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
