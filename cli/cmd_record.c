@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 #include "format.h"
 
@@ -69,35 +70,12 @@ static void usage(FILE *f) {
             "exit codes: 0 recorded and finished, 1 runtime failure, 2 usage error.\n");
 }
 
-/* Strict duration: "90" (seconds), "500ms", "90s", "10m", "1h", "1h30m",
- * "1.5h". Returns 0 and *NS, or -1. */
+/* A duration (cli_parse_seconds) in nanoseconds. Returns 0 or -1. */
 static int parse_duration(const char *s, int64_t *ns) {
-    double total = 0;
-    const char *p = s;
-    if (!*p)
+    double secs;
+    if (cli_parse_seconds(s, &secs) != 0 || secs > 9.0e9)
         return -1;
-    while (*p) {
-        char *end = NULL;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno || !isfinite(v) || v < 0)
-            return -1;
-        p = end;
-        double unit = 1e9;
-        if (strncmp(p, "ms", 2) == 0) {
-            unit = 1e6;
-            p += 2;
-        } else if (*p == 's' || *p == 'm' || *p == 'h' || *p == 'd') {
-            unit = *p == 's' ? 1e9 : *p == 'm' ? 60e9 : *p == 'h' ? 3600e9 : 86400e9;
-            p++;
-        } else if (*p || total != 0) {
-            return -1; /* a unit nobody knows, or "1h30" (30 what?) */
-        }
-        total += v * unit;
-    }
-    if (total > 9.0e18)
-        return -1;
-    *ns = (int64_t)llround(total);
+    *ns = (int64_t)llround(secs * 1e9);
     return 0;
 }
 

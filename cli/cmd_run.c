@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 #include "headroom/hr_exporter.h"
 #include "headroom/hr_govern.h"
@@ -92,33 +93,13 @@ static void usage(FILE *f) {
         d.batch_break_s, d.critical_break_s, d.max_break_s);
 }
 
-/* Seconds: "45", "45s", "1.5m", "2m30s", "500ms", "1h". Returns 0 or -1. */
+/* A duration in seconds, at most 1e9 (cli_parse_seconds). Returns 0 or -1. */
 static int parse_seconds(const char *s, double *out) {
-    double total = 0;
-    const char *p = s;
-    if (!*p)
+    double v;
+    if (cli_parse_seconds(s, &v) != 0 || v > 1e9)
         return -1;
-    while (*p) {
-        char *end = NULL;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno || !isfinite(v) || v < 0)
-            return -1;
-        p = end;
-        double unit = 1;
-        if (strncmp(p, "ms", 2) == 0) {
-            unit = 1e-3;
-            p += 2;
-        } else if (*p == 's' || *p == 'm' || *p == 'h') {
-            unit = *p == 's' ? 1 : *p == 'm' ? 60 : 3600;
-            p++;
-        } else if (*p) {
-            return -1;
-        }
-        total += v * unit;
-    }
-    *out = total;
-    return total <= 1e9 ? 0 : -1;
+    *out = v;
+    return 0;
 }
 
 static int parse_number(const char *s, double *out) {

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 
 #define SLICE_NS 100000000LL /* the duty-cycle slice: 100 ms */
@@ -240,25 +241,7 @@ static void usage(FILE *f) {
             MAX_CPUS, UNIT_ROUNDS);
 }
 
-/* Parses "90", "90s", "500ms", "2m", "1h" into seconds. */
-static int parse_duration(const char *s, double *out) {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || !isfinite(v) || strspn(s, "0123456789.") == 0)
-        return -1;
-    double mul = 1.0;
-    if (strcmp(end, "ms") == 0)
-        mul = 1e-3;
-    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-        mul = 60.0;
-    else if (strcmp(end, "h") == 0)
-        mul = 3600.0;
-    else if (*end != '\0' && strcmp(end, "s") != 0)
-        return -1;
-    *out = v * mul;
-    return 0;
-}
+static int parse_duration(const char *s, double *out) { return cli_parse_seconds(s, out); }
 
 static int parse_long(const char *s, long *out) {
     char *end = NULL;
