@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "headroom/hr_exporter.h"
 #include "headroom/hr_govern.h"
+#include "headroom/hr_plan.h"
 #include "headroom/hr_run.h"
 
 #define NS 1000000000LL
@@ -42,6 +43,7 @@ typedef struct run_opts {
     int force;
     int quiet;
     const char *serve; /* --serve ADDR: Prometheus /metrics while the job runs */
+    int64_t dataset_bytes; /* --dataset-bytes: the job's input size, for the re-read check */
     int gave_break, gave_crit_break; /* lengths given on the command line */
     char **cmd;                      /* NULL-terminated */
 } run_opts;
@@ -81,6 +83,8 @@ static void usage(FILE *f) {
         "      --io MODE       auto (default), pty or pipes: how the job's output is relayed\n"
         "      --force         replace the session file if it exists\n"
         "      --quiet         no break lines and no summary\n"
+        "      --dataset-bytes SIZE  the size of the job's input data (12G, 500MB): the report\n"
+        "                      compares it with what the job read (/proc/PID/io)\n"
         "      --serve ADDR    also serve Prometheus /metrics at ADDR (127.0.0.1:9968), with\n"
         "                      the job's state, steps and cooling time; needs recording\n"
         "      --root DIR      read DIR/sys and DIR/proc instead of /sys and /proc\n\n"
@@ -139,7 +143,8 @@ enum {
     OPT_FORCE,
     OPT_QUIET,
     OPT_ROOT,
-    OPT_SERVE
+    OPT_SERVE,
+    OPT_DATASET
 };
 
 static const struct option long_opts[] = {
@@ -160,6 +165,7 @@ static const struct option long_opts[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"serve", required_argument, NULL, OPT_SERVE},
+    {"dataset-bytes", required_argument, NULL, OPT_DATASET},
     {"root", required_argument, NULL, OPT_ROOT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -222,6 +228,12 @@ static int parse_one(run_opts *o, int c, const char *arg) {
     case OPT_FORCE: o->force = 1; return 0;
     case OPT_QUIET: o->quiet = 1; return 0;
     case OPT_SERVE: o->serve = arg; return 0;
+    case OPT_DATASET: {
+        hr_plan_error e;
+        if (hr_plan_parse_bytes(arg, &o->dataset_bytes, &e) != HR_OK || o->dataset_bytes <= 0)
+            return bad_value("--dataset-bytes", arg, "a size such as 12G, 500MB or 1048576");
+        return 0;
+    }
     case OPT_ROOT: o->root = arg; return 0;
     case OPT_IO:
         if (strcmp(arg, "auto") && strcmp(arg, "pty") && strcmp(arg, "pipes"))
@@ -303,6 +315,7 @@ typedef struct run_state {
     hr_session *sess;
     hr_recorder *rec;
     hr_exporter *srv; /* --serve */
+    hr_reading io_rchar, io_read; /* the job's /proc/PID/io counters, latest known */
     int64_t cooling_ns; /* ended breaks, for the exporter's job status */
     hr_probe *probe; /* --no-record: sensors read here */
     hr_governor *gov;
@@ -739,6 +752,18 @@ static void on_event(run_state *st, const hr_run_event *ev) {
 }
 
 /* The sampling tick: a sensor sample (when a new one exists) and time. */
+/* Keeps the job's latest known I/O counters: once it has exited its /proc
+ * entry is gone, so the last value read while it ran is the total. */
+static void read_job_io(run_state *st) {
+    hr_reading rchar, rbytes;
+    if (!st->run || hr_run_read_io(st->run, &rchar, &rbytes) != HR_OK)
+        return;
+    if (HR_IS_KNOWN(rchar))
+        st->io_rchar = rchar;
+    if (HR_IS_KNOWN(rbytes))
+        st->io_read = rbytes;
+}
+
 static void on_tick(run_state *st, int64_t t) {
     hr_govern_sensors s;
     hr_govern_decision d;
@@ -751,6 +776,7 @@ static void on_tick(run_state *st, int64_t t) {
     if (hr_govern_tick(st->gov, gov_time(st, t), &d) == HR_OK)
         apply(st, &d, t);
     publish_job(st, st->brk.active ? HR_JOB_PAUSED : HR_JOB_RUNNING, t);
+    read_job_io(st);
 }
 
 /* Runs until the job's exit; returns its exit code. */
@@ -884,6 +910,8 @@ static int session_meta(run_state *st, int argc, char **argv) {
         rc = hr_session_set_meta(s, "job_command", line);
     if (rc == HR_OK)
         rc = hr_session_set_meta(s, "run_policy", hr_govern_policy_name(st->o->gov.policy));
+    if (rc == HR_OK && st->o->dataset_bytes > 0)
+        rc = hr_session_set_meta_i64(s, "dataset_bytes", st->o->dataset_bytes);
     char *cj = config_json(&st->o->gov);
     if (rc == HR_OK && cj)
         rc = hr_session_set_meta(s, "governor_config", cj);
@@ -1082,6 +1110,10 @@ static int finish(run_state *st, int code) {
     if (st->sess) {
         char *js = json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS);
         hr_session_set_meta_i64(st->sess, "job_exit_code", code);
+        if (HR_IS_KNOWN(st->io_rchar))
+            hr_session_set_meta_i64(st->sess, "job_rchar_bytes", st->io_rchar.v);
+        if (HR_IS_KNOWN(st->io_read))
+            hr_session_set_meta_i64(st->sess, "job_read_bytes", st->io_read.v);
         if (js)
             hr_session_set_meta(st->sess, "run_summary", js);
         free(js);

@@ -149,6 +149,16 @@ HR_EXTERN hr_status hr_run_signal(hr_run *run, int sig);
 /* The job's process id (also its process group and session id). */
 HR_EXTERN int hr_run_pid(const hr_run *run);
 
+/* The job's cumulative I/O counters from /proc/PID/io (through the
+ * context's root): RCHAR_BYTES, bytes it asked read() for (page cache
+ * included: re-reading cached files counts), and READ_BYTES, bytes fetched
+ * from storage. The kernel adds the counters of threads that ended and of
+ * children the job reaped (data-loader workers). Unknown, with the reason,
+ * once the job is gone or where the file cannot be read. Returns HR_OK or
+ * HR_EINVAL. */
+HR_EXTERN hr_status hr_run_read_io(const hr_run *run, hr_reading *rchar_bytes,
+                                   hr_reading *read_bytes);
+
 typedef struct hr_run_stats {
     size_t size;                /* set by the caller: sizeof(hr_run_stats), or 0 for all */
     int32_t pid;

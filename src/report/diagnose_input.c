@@ -110,18 +110,59 @@ static hr_status advise(hr__mfinding *f) {
     return st;
 }
 
-static hr_status reread(const hr__rdata *d, hr__rmodel *m, hr__mfinding *f) {
+/* What the job read in all: the rise of a read counter channel, else the
+ * total `headroom run` stored from /proc/PID/io. NAN when neither exists. */
+static double bytes_read(const hr__rdata *d, char *src, size_t cap) {
     int c = read_counter(d);
-    if (c < 0 || !(d->dataset_bytes > 0))
-        return hr__note(m, "re-reading of the input could not be measured: the session has no "
-                           "job I/O counter (a cumulative bytes channel job/read_bytes and meta "
-                           "dataset_bytes would enable it)");
-    double rise = rise_of(d->ch[c].v, d->nticks);
+    if (c >= 0) {
+        hr__snprintf(src, cap, "%s/%s", d->ch[c].component, d->ch[c].metric);
+        return rise_of(d->ch[c].v, d->nticks);
+    }
+    if (d->job_rchar_bytes > 0) {
+        hr__snprintf(src, cap, "/proc/PID/io rchar");
+        return d->job_rchar_bytes;
+    }
+    return NAN;
+}
+
+/* 1 and the evidence line in F when the job read REREAD_FACTOR times its
+ * data set or more; 0 when it did not or when that cannot be measured. */
+static int reread_evidence(const hr__rdata *d, hr__rmodel *m, hr__mfinding *f, hr_status *st) {
+    char src[96];
+    double rise = bytes_read(d, src, sizeof src);
+    *st = HR_OK;
+    if (!isfinite(rise) || !(d->dataset_bytes > 0)) {
+        *st = hr__note(m, "re-reading of the input could not be measured: the session has no "
+                          "job I/O counter and data-set size (headroom run --dataset-bytes SIZE "
+                          "records both)");
+        return 0;
+    }
     if (!(rise >= HR__REREAD_FACTOR * d->dataset_bytes))
-        return HR_OK;
-    return hr__evidence(f, "the job read %.1f GiB (%s/%s), %.0f times its data set of %.2f GiB",
-                        rise / 1073741824.0, d->ch[c].component, d->ch[c].metric,
-                        rise / d->dataset_bytes, d->dataset_bytes / 1073741824.0);
+        return 0;
+    if (f)
+        *st = hr__evidence(f, "the job read %.1f GiB (%s), %.0f times its data set of %.2f GiB",
+                           rise / 1073741824.0, src, rise / d->dataset_bytes,
+                           d->dataset_bytes / 1073741824.0);
+    return 1;
+}
+
+static hr_status reread(const hr__rdata *d, hr__rmodel *m, hr__mfinding *f) {
+    hr_status st;
+    reread_evidence(d, m, f, &st);
+    return st;
+}
+
+/* Without an accelerator, re-reading is still worth a finding of its own. */
+static hr_status reread_alone(const hr__rdata *d, hr__rmodel *m) {
+    hr_status st;
+    if (!reread_evidence(d, m, NULL, &st))
+        return st;
+    hr__mfinding *fd = hr__finding_new(m, "input_reread", HR__SEV_WARNING,
+                                       "The job read its input data over and over");
+    if (!fd)
+        return HR_ENOMEM;
+    reread_evidence(d, m, fd, &st);
+    return st == HR_OK ? advise(fd) : st;
 }
 
 static hr_status one_gpu(const hr__rdata *d, hr__rmodel *m, const hr__rchan *gpu) {
@@ -184,5 +225,7 @@ hr_status hr__dx_input_bound(const hr__rdata *d, hr__rmodel *m) {
     if (st == HR_OK && !any)
         st = hr__note(m, "the input-bound check needs an accelerator's utilisation; this session "
                          "has none");
+    if (st == HR_OK && !any)
+        st = reread_alone(d, m);
     return st;
 }

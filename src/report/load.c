@@ -81,6 +81,9 @@ static hr_status load_info(hr__rdata *d, hr_session *s, hr_session_info *info) {
     int64_t ds = 0;
     if (meta_i64(s, "dataset_bytes", &ds) && ds > 0)
         d->dataset_bytes = (double)ds;
+    int64_t rc = 0;
+    if (meta_i64(s, "job_rchar_bytes", &rc) && rc > 0)
+        d->job_rchar_bytes = (double)rc;
     return HR_OK;
 }
 

@@ -105,6 +105,7 @@ typedef struct hr__rdata {
     int64_t start_ns, end_ns; /* session span, monotonic; end 0 unknown */
     int64_t wall_minus_mono_ns;
     double dataset_bytes; /* meta "dataset_bytes" (the job's input data set); 0 unknown */
+    double job_rchar_bytes; /* meta "job_rchar_bytes": what the job read in all (headroom run); 0 unknown */
     size_t nticks, tcap;
     int64_t *t_ns; /* monotonic, increasing */
     size_t nch;

@@ -464,8 +464,57 @@ static void test_report_input_bound_without_io_counter_says_so(void **state) {
     assert_false(evidence_has(ib, "data set"));
     int noted = 0;
     for (size_t i = 0; i < r->m.nnotes; i++)
-        noted |= strstr(r->m.notes[i], "job/read_bytes") != NULL;
+        noted |= strstr(r->m.notes[i], "--dataset-bytes") != NULL;
     assert_true(noted);
+    hr_report_free(r);
+    hr_session_close(s);
+}
+
+/* headroom run stores the job's /proc/PID/io total and --dataset-bytes as
+ * meta; that is evidence too when there is no counter channel. */
+static void test_report_input_bound_from_run_io_totals(void **state) {
+    fixture *f = *state;
+    hr_session *s = input_bound(f, 0);
+    assert_int_equal(hr_session_set_meta_i64(s, "dataset_bytes", 1LL << 30), HR_OK);
+    assert_int_equal(hr_session_set_meta_i64(s, "job_rchar_bytes", 640LL << 30), HR_OK);
+    hr_report *r = build(s, NULL);
+    const hr__mfinding *ib = finding(r, "input_bound");
+    assert_non_null(ib);
+    assert_true(evidence_has(ib, "640 times its data set"));
+    hr_report_free(r);
+    hr_session_close(s);
+}
+
+/* Without an accelerator, reading the data set many times over is its own
+ * finding; reading it about once is none. */
+static hr_session *cpu_job(fixture *f, const char *name, long long rchar) {
+    hr_session *s = trp_create(f->ctx, f->dir, name, f->path);
+    const trp_chan ch[] = {{"cpu", "util", "ppm", "ratio", 1e-6}};
+    trp_channels(s, ch, 1);
+    for (int k = 0; k < 20; k++) {
+        hr_reading v[1] = {trp_val(&ch[0], 0.5)};
+        assert_int_equal(
+            hr_session_write_tick(s, TRP_MONO0 + k * TRP_S, TRP_WALL0 + k * TRP_S, v, 1, NULL),
+            HR_OK);
+    }
+    assert_int_equal(hr_session_set_meta_i64(s, "dataset_bytes", 100LL << 20), HR_OK);
+    assert_int_equal(hr_session_set_meta_i64(s, "job_rchar_bytes", rchar), HR_OK);
+    trp_finish(s, 20, 1, 0);
+    return s;
+}
+
+static void test_report_reread_without_accelerator(void **state) {
+    fixture *f = *state;
+    hr_session *s = cpu_job(f, "reread.db", 50LL * (100LL << 20));
+    hr_report *r = build(s, NULL);
+    const hr__mfinding *rr = finding(r, "input_reread");
+    assert_non_null(rr);
+    assert_true(evidence_has(rr, "50 times its data set"));
+    hr_report_free(r);
+    hr_session_close(s);
+    s = cpu_job(f, "once.db", (100LL << 20) + (10LL << 20));
+    r = build(s, NULL);
+    assert_null(finding(r, "input_reread"));
     hr_report_free(r);
     hr_session_close(s);
 }
@@ -610,6 +659,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_report_input_bound_with_evidence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_input_bound_without_io_counter_says_so, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_report_input_bound_from_run_io_totals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_reread_without_accelerator, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_healthy_session_has_no_findings, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_no_steps_is_unknown, setup, teardown),
