@@ -6,39 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(hr__pbuf *b, size_t need) {
-    if (b->oom)
-        return -1;
-    if (b->len + need + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + need + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = 1;
-            return -1;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return -1;
-    }
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-void hr__pbuf_put(hr__pbuf *b, const char *s, size_t n) {
-    if (grow(b, n) != 0)
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void hr__pbuf_puts(hr__pbuf *b, const char *s) { hr__pbuf_put(b, s, strlen(s)); }
-
 static const uint64_t pow10_u64[19] = {1ull,
                                        10ull,
                                        100ull,

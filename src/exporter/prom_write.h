@@ -9,17 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A growing text buffer. After an allocation failure `oom` is set and
- * every later write is ignored. */
-typedef struct hr__pbuf {
-    char *p;
-    size_t len;
-    size_t cap;
-    int oom;
-} hr__pbuf;
+#include "core/util/strbuf.h"
 
-void hr__pbuf_put(hr__pbuf *b, const char *s, size_t n);
-void hr__pbuf_puts(hr__pbuf *b, const char *s);
+/* The core's growing text buffer (core/util/strbuf.h). */
+typedef hr__strbuf hr__pbuf;
+
+#define hr__pbuf_put hr__strbuf_put
+#define hr__pbuf_puts hr__strbuf_puts
 
 /* V * 10^EXP10 as an exact decimal ("0.99", "1980000000", "-3.5"), without
  * trailing zeros. EXP10 is within [-18, 18]; a product beyond int64 is

@@ -80,7 +80,7 @@ hr_status hr_report_render(const hr_report *r, int format, char **out, size_t *l
         return st != HR_OK ? st : HR_ENOMEM;
     }
     if (len)
-        *len = b.n;
+        *len = b.len;
     *out = b.p;
     return HR_OK;
 }

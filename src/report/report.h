@@ -16,20 +16,18 @@
 #include <stdint.h>
 
 #include "core/internal.h"
+#include "core/util/strbuf.h"
 #include "headroom/hr_report.h"
 
 /* --- a growable string --- */
 
-typedef struct hr__sb {
-    char *p;
-    size_t n, cap;
-    int oom; /* an append failed; the content is incomplete */
-} hr__sb;
+/* The core's buffer (core/util/strbuf.h) under the report's short names. */
+typedef hr__strbuf hr__sb;
 
-void hr__sb_put(hr__sb *b, const char *s, size_t n);
-void hr__sb_puts(hr__sb *b, const char *s);
-void hr__sb_printf(hr__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void hr__sb_free(hr__sb *b);
+#define hr__sb_put hr__strbuf_put
+#define hr__sb_puts hr__strbuf_puts
+#define hr__sb_printf hr__strbuf_printf
+#define hr__sb_free hr__strbuf_free
 
 /* Duplicates S with every invalid UTF-8 sequence replaced by U+FFFD, so that
  * every renderer (and jansson) can take it. NULL gives "". NULL on ENOMEM. */

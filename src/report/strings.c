@@ -1,4 +1,4 @@
-/* strings.c: the report's growable string, UTF-8 cleaning and the escapes
+/* strings.c: UTF-8 cleaning and the escapes
  * of each output format (report.h). Every string that comes from a session
  * passes through one of these before it reaches an output. */
 #include <stdarg.h>
@@ -7,64 +7,6 @@
 #include <string.h>
 
 #include "report/report.h"
-
-static int sb_reserve(hr__sb *b, size_t more) {
-    if (b->oom)
-        return -1;
-    if (b->n + more + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + more + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = 1;
-            return -1;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return -1;
-    }
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-void hr__sb_put(hr__sb *b, const char *s, size_t n) {
-    if (sb_reserve(b, n) != 0)
-        return;
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-void hr__sb_puts(hr__sb *b, const char *s) { hr__sb_put(b, s, strlen(s)); }
-
-void hr__sb_printf(hr__sb *b, const char *fmt, ...) {
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (k < 0)
-        return;
-    if ((size_t)k < sizeof small) {
-        hr__sb_put(b, small, (size_t)k);
-        return;
-    }
-    if (sb_reserve(b, (size_t)k) != 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, (size_t)k + 1, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)k;
-}
-
-void hr__sb_free(hr__sb *b) {
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
 
 /* Length of the valid UTF-8 sequence at S (1..4), or 0 when invalid. */
 static size_t utf8_seq(const unsigned char *s) {

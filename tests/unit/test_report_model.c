@@ -142,7 +142,7 @@ static void test_report_model_chart_data_downsampled(void **state) {
     assert_int_equal(hr__analyse(&r->d, &r->opt, &r->m), HR_OK);
     hr__sb b = {0};
     assert_int_equal(hr__html_chart_data(r, &b), HR_OK);
-    assert_true(b.n < 200000); /* not 100000 points per series */
+    assert_true(b.len < 200000); /* not 100000 points per series */
     json_error_t err;
     json_t *o = json_loads(b.p, 0, &err);
     assert_non_null(o);
