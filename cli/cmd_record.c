@@ -341,8 +341,12 @@ static void print_status(hr_recorder *rec, int64_t t0) {
         return;
     char line[512];
     long long secs = (long long)((hr_recorder_now_ns(rec) - t0) / 1000000000LL);
-    snprintf(line, sizeof line, "%02lld:%02lld:%02lld  %.2f Hz", secs / 3600, secs / 60 % 60,
-             secs % 60, st.achieved_hz);
+    if (isfinite(st.achieved_hz))
+        snprintf(line, sizeof line, "%02lld:%02lld:%02lld  %.2f Hz", secs / 3600, secs / 60 % 60,
+                 secs % 60, st.achieved_hz);
+    else
+        snprintf(line, sizeof line, "%02lld:%02lld:%02lld  -- Hz", secs / 3600, secs / 60 % 60,
+                 secs % 60);
     status_item(rec, "cpu", "util", "cpu", line, sizeof line);
     status_item(rec, "cpu", "temp", "", line, sizeof line);
     status_item(rec, "cpu", "power", "", line, sizeof line);
@@ -384,8 +388,12 @@ static void print_summary(hr_session *s, const hr_record_stats *st) {
     double secs = (double)(info.end_mono_ns - info.start_mono_ns) / 1e9;
     printf("recorded %lld ticks in %.1f s to %s (%s)\n", (long long)info.ticks, secs,
            hr_session_path(s), hr_session_state_name(info.state));
-    printf("  rate      %.3f Hz achieved of %.3f Hz requested, %lld missed\n", info.achieved_hz,
-           info.requested_hz, (long long)info.missed_ticks);
+    if (isfinite(info.achieved_hz))
+        printf("  rate      %.3f Hz achieved of %.3f Hz requested, %lld missed\n",
+               info.achieved_hz, info.requested_hz, (long long)info.missed_ticks);
+    else
+        printf("  rate      unknown (needs two ticks) of %.3f Hz requested, %lld missed\n",
+               info.requested_hz, (long long)info.missed_ticks);
     printf("  channels  %zu; steps %lld; events %lld\n", info.nchannels, (long long)info.steps,
            (long long)info.events);
     printf("  timing    tick wake-up late by p50 %.3f ms, p99 %.3f ms; store p50 %.3f ms, "

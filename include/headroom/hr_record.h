@@ -87,7 +87,7 @@ typedef struct hr_record_stats {
     int64_t start_mono_ns;    /* the first deadline */
     int64_t last_mono_ns;     /* the latest tick's time */
     double requested_hz;
-    double achieved_hz;       /* (ticks - 1) / (last tick - first tick); 0 under 2 ticks */
+    double achieved_hz;       /* (ticks - 1) / (last tick - first tick); NaN under 2 ticks */
     int64_t lateness_p50_ns;  /* how long after its deadline a tick woke */
     int64_t lateness_p99_ns;
     int64_t lateness_max_ns;

@@ -80,7 +80,7 @@ typedef struct hr_session_info {
     int64_t end_mono_ns;       /* finished: the finish time; interrupted: the last tick's time */
     int64_t end_wall_ns;
     double requested_hz;       /* 0 when not recorded */
-    double achieved_hz;        /* (ticks - 1) / (last tick - first tick); 0 under 2 ticks */
+    double achieved_hz;        /* (ticks - 1) / (last tick - first tick); NaN under 2 ticks */
     int64_t ticks;             /* rows in the tick table */
     int64_t missed_ticks;      /* deadlines the sampler skipped */
     int64_t steps;

@@ -369,6 +369,7 @@ hr_status hr_recorder_stats(hr_recorder *rec, hr_record_stats *out) {
     r.start_mono_ns = rec->start_mono_ns;
     r.last_mono_ns = rec->last_tick_ns;
     r.requested_hz = rec->cfg.hz;
+    r.achieved_hz = NAN; /* unknown until two ticks */
     if (rec->ticks > 1 && rec->last_tick_ns > rec->first_tick_ns)
         r.achieved_hz = (double)(rec->ticks - 1) * 1e9 / (double)(rec->last_tick_ns - rec->first_tick_ns);
     r.lateness_p50_ns = hr__histo_quantile(&rec->lateness, 0.50);

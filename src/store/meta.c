@@ -177,9 +177,10 @@ hr_status hr_session_get_meta(hr_session *s, const char *key, char **out) {
     return res;
 }
 
+/* NAN when it cannot be known (fewer than two ticks): never a made-up 0. */
 static double achieved_hz(int64_t n, int64_t first_mono, int64_t last_mono) {
     if (n < 2 || last_mono <= first_mono)
-        return 0;
+        return NAN;
     return (double)(n - 1) * 1e9 / (double)(last_mono - first_mono);
 }
 
@@ -195,8 +196,9 @@ static int finish_rows(hr_session *s, int64_t end_mono_ns, int64_t end_wall_ns,
         rc = hr__meta_put_i64(s, "end_wall_ns", end_wall_ns);
     if (rc == SQLITE_OK && requested_hz > 0)
         rc = hr__meta_put_f64(s, "requested_hz", requested_hz);
-    if (rc == SQLITE_OK)
-        rc = hr__meta_put_f64(s, "achieved_hz", achieved_hz(n, first, mono));
+    double achieved = achieved_hz(n, first, mono);
+    if (rc == SQLITE_OK && isfinite(achieved))
+        rc = hr__meta_put_f64(s, "achieved_hz", achieved);
     if (rc == SQLITE_OK)
         rc = hr__meta_put_i64(s, "missed_ticks", missed);
     if (rc == SQLITE_OK)

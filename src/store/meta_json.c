@@ -1,5 +1,6 @@
 /* meta_json.c: a session's metadata as one JSON object (the export sidecar,
  * `report`, the Python binding). */
+#include <math.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,8 @@ static json_t *summary_json(const hr_session_info *in) {
                         in->end_mono_ns ? json_real((double)(in->end_mono_ns - in->start_mono_ns) / 1e9)
                                         : json_null());
     json_object_set_new(o, "requested_hz", in->requested_hz > 0 ? json_real(in->requested_hz) : json_null());
-    json_object_set_new(o, "achieved_hz", json_real(in->achieved_hz));
+    json_object_set_new(o, "achieved_hz",
+                        isfinite(in->achieved_hz) ? json_real(in->achieved_hz) : json_null());
     json_object_set_new(o, "ticks", json_integer(in->ticks));
     json_object_set_new(o, "missed_ticks", json_integer(in->missed_ticks));
     json_object_set_new(o, "steps", json_integer(in->steps));
