@@ -23,6 +23,16 @@ size_t hr__strlcpy(char *dst, const char *src, size_t cap) {
     return n;
 }
 
+size_t hr__strlcpy_tail(char *dst, const char *src, size_t cap) {
+    size_t len = src ? strlen(src) : 0;
+    if (cap < 8 || len < cap)
+        return hr__strlcpy(dst, src, cap);
+    size_t keep = cap - 4; /* "..." + tail + NUL */
+    memcpy(dst, "...", 3);
+    memcpy(dst + 3, src + len - keep, keep + 1);
+    return keep + 3;
+}
+
 void hr__snprintf(char *dst, size_t cap, const char *fmt, ...) {
     if (cap == 0)
         return;

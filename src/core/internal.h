@@ -33,6 +33,10 @@ int64_t hr__now_wall_ns(void);
  * NUL. Returns the number of bytes copied (excluding NUL). */
 size_t hr__strlcpy(char *dst, const char *src, size_t cap);
 
+/* Like hr__strlcpy, but when SRC does not fit keeps its end behind "...":
+ * for file paths, whose last part names the file. */
+size_t hr__strlcpy_tail(char *dst, const char *src, size_t cap);
+
 /* Bounded formatted write that always NUL-terminates; truncates silently. */
 void hr__snprintf(char *dst, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -182,7 +182,7 @@ hr_status hr__dconf_store(hr_plan_dconf *c, size_t i, const hr__dc_val *v, const
     hr_status s = hr__dconf_explain(c, "%s: %s = %s (was %s from %s)", layer, hr__dc_defs[i].path,
                                     now, was, c->origin[i]);
     c->val[i] = *v;
-    hr__strlcpy(c->origin[i], origin, HR__DC_ORIGIN_CAP);
+    hr__strlcpy_tail(c->origin[i], origin, HR__DC_ORIGIN_CAP);
     return s;
 }
 

@@ -28,7 +28,7 @@ typedef struct hr__dc_val {
     int32_t w, h;
 } hr__dc_val;
 
-#define HR__DC_ORIGIN_CAP 80
+#define HR__DC_ORIGIN_CAP 160
 
 struct hr_plan_dconf {
     hr__dc_val *val;                   /* one per definition */

@@ -176,7 +176,11 @@ hr_status hr_plan_dconf_apply_json(hr_plan_dconf *c, const char *text, size_t le
                                    const char *name, hr_plan_error *err) {
     if (!c || !text)
         return HR_EINVAL;
-    jctx j = {text, len, name ? name : "config", "", 0};
+    /* Long paths keep their end, so every message built from the name
+     * still names the file. */
+    char shown[HR__DC_ORIGIN_CAP - 40];
+    hr__strlcpy_tail(shown, name ? name : "config", sizeof shown);
+    jctx j = {text, len, shown, "", 0};
     hr__snprintf(j.origin, sizeof j.origin, "file %s", j.name);
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);

@@ -11,7 +11,7 @@ hr_status hr__plan_fail(hr_plan_error *err, hr_status status, const char *what, 
     if (!err)
         return status;
     if (what)
-        hr__strlcpy(err->what, what, sizeof err->what);
+        hr__strlcpy_tail(err->what, what, sizeof err->what);
     else if (!err->what[0])
         hr__strlcpy(err->what, "plan", sizeof err->what);
     va_list ap;

@@ -100,18 +100,28 @@ if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>
         /dev/null >tty.out 2>&1 </dev/null
     grep -q TTY tty.out || fail "the job did not get a terminal: $(cat tty.out)"
     grep -q '17 91' tty.out || fail "window size not passed on: $(cat tty.out)"
-    script -qec "stty cols 80 rows 24; ($HR run --no-record --quiet -- sh -c 'sleep 0.6; stty size </dev/tty' &
+    # The job polls its size until the resize arrives (or 5 s pass), so a
+    # slow machine cannot make it read the size before the resize.
+    script -qec "stty cols 80 rows 24; ($HR run --no-record --quiet -- sh -c 'n=0; while [ \"\$(stty size </dev/tty)\" != \"11 77\" ] && [ \$n -lt 100 ]; do n=\$((n+1)); sleep 0.05; done; stty size </dev/tty' &
         sleep 0.3; stty cols 77 rows 11; wait)" /dev/null >winch.out 2>&1 </dev/null
     grep -q '11 77' winch.out || fail "SIGWINCH not followed: $(cat winch.out)"
     # Ctrl-C typed on the terminal reaches the job (exit 130), and what is
-    # typed reaches its stdin through the pty.
-    (sleep 0.5; printf '\003'; sleep 0.5) |
-        script -qec "$HR run --no-record --quiet -- sleep 5; echo rc=\$?" /dev/null >ctrlc.out 2>&1
-    grep -q 'rc=130' ctrlc.out || fail "Ctrl-C on the terminal: $(cat ctrlc.out)"
-    (sleep 0.5; printf 'typed\r'; sleep 0.5) |
-        script -qec "$HR run --no-record --quiet -- head -1; echo rc=\$?" /dev/null >typed.out 2>&1
-    [ "$(tr -d '\r' <typed.out | grep -c '^typed$')" -ge 2 ] && grep -q 'rc=0' typed.out ||
-        fail "typed input: $(od -c typed.out | head -3)"
+    # typed reaches its stdin through the pty. Keys are typed once the job
+    # has started (it leaves a marker), and headroom is exec'd so that the
+    # shell script(1) starts (dash on Debian dies of the same ^C) is not in
+    # the way; script -e returns headroom's own status.
+    wait_for() { n=0; while [ ! -e "$1" ] && [ $n -lt 200 ]; do n=$((n + 1)); sleep 0.05; done; }
+    rm -f started
+    (wait_for started; sleep 0.2; printf '\003'; sleep 1) |
+        script -qec "exec $HR run --no-record --quiet -- sh -c ': >started; exec sleep 5'" /dev/null >ctrlc.out 2>&1
+    rc=$?
+    [ $rc -eq 130 ] || fail "Ctrl-C on the terminal: exit $rc: $(cat ctrlc.out)"
+    rm -f ready
+    (wait_for ready; sleep 0.2; printf 'typed\r'; sleep 1) |
+        script -qec "exec $HR run --no-record --quiet -- sh -c ': >ready; exec head -1'" /dev/null >typed.out 2>&1
+    rc=$?
+    [ "$(tr -d '\r' <typed.out | grep -c '^typed$')" -ge 2 ] && [ $rc -eq 0 ] ||
+        fail "typed input: exit $rc: $(od -c typed.out | head -3)"
 else
     echo "note: script(1) unavailable; pty checks skipped"
 fi

@@ -284,6 +284,37 @@ static void test_plan_dconf_config_path_precedence(void **state) {
     hr_plan_dconf_free(c);
 }
 
+/* A config file deep in the tree (CI clones under long paths) is still named
+ * by its file name: long paths keep their end, not their start. */
+static void test_plan_dconf_long_path_keeps_file_name(void **state) {
+    (void)state;
+    char name[400] = "";
+    while (strlen(name) < 300)
+        strcat(name, "/a-rather-long-directory");
+    strcat(name, "/thresholds-not-increasing.json");
+    hr_plan_dconf *c = fresh();
+    hr_plan_error e;
+    memset(&e, 0, sizeof e);
+    const char *text = "{\"memory_thresholds\": {\"low\": 20}}";
+    assert_int_equal(hr_plan_dconf_apply_json(c, text, strlen(text), name, &e), HR_OK);
+    hr_plan_device d;
+    assert_int_equal(hr_plan_device_assume(HR_ACCEL_CUDA, 24LL << 30, -1, 1, &d, NULL), HR_OK);
+    hr_plan_diffusion_req r;
+    hr_plan_diffusion_req_init(&r);
+    hr_plan_diffusion_result out;
+    assert_int_equal(hr_plan_diffusion(c, &d, &r, &out, &e), HR_EINVAL);
+    size_t n = strlen(e.what), want = strlen("thresholds-not-increasing.json");
+    assert_true(n >= want);
+    assert_string_equal(e.what + n - want, "thresholds-not-increasing.json");
+    assert_non_null(strstr(e.what, "..."));
+    hr_plan_dconf_free(c);
+    c = fresh();
+    text = "{\"memory_thresholds\": ";
+    assert_int_equal(hr_plan_dconf_apply_json(c, text, strlen(text), name, &e), HR_EINVAL);
+    assert_non_null(strstr(e.what, "thresholds-not-increasing.json:1:"));
+    hr_plan_dconf_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_dconf_defaults_are_seed_code_tables),
@@ -296,6 +327,7 @@ int main(void) {
         cmocka_unit_test(test_plan_dconf_unknown_key_lists_valid_ones),
         cmocka_unit_test(test_plan_dconf_flags_and_validation),
         cmocka_unit_test(test_plan_dconf_config_path_precedence),
+        cmocka_unit_test(test_plan_dconf_long_path_keeps_file_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
