@@ -54,7 +54,8 @@ static void usage(FILE *f) {
     fprintf(
         f,
         "usage: headroom run [--policy auto|timing|batch|sensor|off] [-o FILE] [--hz N]\n"
-        "                    [--baseline S] [--threshold X] [--critical X] [--window N]\n"
+        "                    [--baseline S] [--threshold X] [--critical X]\n"
+        "                    [--critical-units N] [--window N]\n"
         "                    [--batch-size N] [--break S] [--critical-break S] [--max-break S]\n"
         "                    [--json-summary FILE] [--no-record] [--io auto|pty|pipes]\n"
         "                    [--force] [--quiet] [--root DIR] [--serve ADDR] -- CMD [ARGS...]\n\n"
@@ -71,7 +72,9 @@ static void usage(FILE *f) {
         "      --hz N          sensor samples per second, up to 1000 (default 1)\n"
         "      --baseline S    seconds per unit of work when not slowed (default: learned)\n"
         "      --threshold X   slowdown ratio that calls a break (default %g)\n"
-        "      --critical X    one step's ratio that calls a longer break (default %g)\n"
+        "      --critical X    a step ratio that calls a longer break (default %g), once\n"
+        "                      consecutive such steps hold --critical-units units (default\n"
+        "                      %g: a lone checkpoint step is not heat)\n"
         "      --window N      recent steps the slowdown is judged on (default %u)\n"
         "      --batch-size N  batch policy: a break every N steps (default %u)\n"
         "      --break S       length of a timing or batch break: 45, 45s, 2m\n"
@@ -93,7 +96,7 @@ static void usage(FILE *f) {
         "breaks, throttle loss, efficiency). Everything is in the session file.\n\n"
         "exit codes: the job's own (128 + N when a signal ended it); 127 command not\n"
         "found, 126 not executable, 1 runtime failure before the job started, 2 usage.\n",
-        d.threshold, d.critical, (unsigned)d.window, (unsigned)d.batch_size, d.break_s,
+        d.threshold, d.critical, d.critical_evidence_units, (unsigned)d.window, (unsigned)d.batch_size, d.break_s,
         d.batch_break_s, d.critical_break_s, d.max_break_s);
 }
 
@@ -132,6 +135,7 @@ enum {
     OPT_BASELINE,
     OPT_THRESHOLD,
     OPT_CRITICAL,
+    OPT_CRIT_UNITS,
     OPT_WINDOW,
     OPT_BATCH,
     OPT_BREAK,
@@ -154,6 +158,7 @@ static const struct option long_opts[] = {
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"critical", required_argument, NULL, OPT_CRITICAL},
+    {"critical-units", required_argument, NULL, OPT_CRIT_UNITS},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"batch-size", required_argument, NULL, OPT_BATCH},
     {"break", required_argument, NULL, OPT_BREAK},
@@ -188,6 +193,10 @@ static int parse_knob(run_opts *o, int c, const char *arg) {
         return parse_number(arg, &g->threshold) ? bad_value("--threshold", arg, "a ratio") : 0;
     case OPT_CRITICAL:
         return parse_number(arg, &g->critical) ? bad_value("--critical", arg, "a ratio") : 0;
+    case OPT_CRIT_UNITS:
+        return parse_number(arg, &g->critical_evidence_units)
+                   ? bad_value("--critical-units", arg, "a number of units")
+                   : 0;
     case OPT_WINDOW:
         return parse_count(arg, &g->window) ? bad_value("--window", arg, "a count") : 0;
     case OPT_BATCH:
@@ -889,6 +898,7 @@ static char *config_json(const hr_govern_config *g) {
         {"plateau_c", g->plateau_c},
         {"rearm_after_max_s", g->rearm_after_max_s},
         {"stale_s", g->stale_s},
+        {"critical_evidence_units", g->critical_evidence_units},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         json_object_set_new(o, f[i].k, json_real(f[i].v));

@@ -20,8 +20,10 @@
  *           learned, and a slow first step, compiling or loading, is ignored). The slowdown statistic is the
  *           unit-weighted median of x over the last `window` steps divided by
  *           the baseline; once the window holds min_evidence_units units,
- *           a statistic >= threshold pauses for break_s. A single step with
- *           x / baseline >= critical pauses for critical_break_s at once.
+ *           a statistic >= threshold pauses for break_s. Consecutive steps
+ *           with x / baseline >= critical holding critical_evidence_units
+ *           units pause for critical_break_s at once (one 25-unit image is
+ *           enough; one 1-unit checkpoint or evaluation step is not).
  *           A timing break lasts break_s (critical_break_s), or rest_ratio x
  *           the time of slow steps (ratio >= threshold) since the previous
  *           break if that is longer (long slow steps, long rests). A break clears the window (the evidence that
@@ -185,6 +187,10 @@ typedef struct hr_govern_config {
     double plateau_c;              /* degrees (pressure: levels) that count as cooling (1) */
     double rearm_after_max_s;      /* after a max-break resume, no sensor pause for this long (60) */
     double stale_s;                /* a sample older than this is not evidence (10) */
+
+    /* timing, added in 0.2 (fields past a caller's `size` take defaults) */
+    double critical_evidence_units; /* units in consecutive steps at or above critical that
+                                     * call a critical break (2; 1: any one step) */
 } hr_govern_config;
 
 /* One sensor sample, in hr_reading form (unknown is never 0). Build it from

@@ -52,6 +52,7 @@ void hr_govern_config_defaults(hr_govern_config *c) {
     c->plateau_c = 1.0;
     c->rearm_after_max_s = 60.0;
     c->stale_s = 10.0;
+    c->critical_evidence_units = 2.0; /* simulator: a lone checkpoint step is not heat */
 }
 
 static hr_status say(char *why, size_t cap, const char *fmt, ...)
@@ -129,6 +130,7 @@ static const range_rule rules[] = {
     RULE(plateau_c, F_DOUBLE, 0, 200, 1, 0),
     RULE(rearm_after_max_s, F_DOUBLE, 0, DAY_S, 0, 0),
     RULE(stale_s, F_DOUBLE, 0, DAY_S, 1, 0),
+    RULE(critical_evidence_units, F_DOUBLE, 0, 1e9, 1, 0),
 };
 
 static double rule_value(const hr_govern_config *c, const range_rule *r) {

@@ -73,6 +73,7 @@ struct hr_governor {
     double last_break_len_s;
     uint32_t ineffective_max;
     int good_since_break;   /* a step ran under the threshold since the latest timing break */
+    double critical_run_units; /* units of the latest consecutive steps at or above critical */
     int faster_since_break; /* ... or at least 10 % faster than the evidence that caused it */
     int timing_break_seen;
     double trigger_ratio;     /* the statistic that caused the latest timing break */

@@ -7,7 +7,9 @@
  * - ratio = x / baseline per step; the slowdown statistic is the
  *   unit-weighted median of x over the last `window` steps / baseline, and
  *   it may trigger once the window holds min_evidence_units units.
- * - One step at or above `critical` triggers a critical break at once.
+ * - Consecutive steps at or above `critical` holding
+ *   critical_evidence_units units trigger a critical break at once; a lone
+ *   1-unit spike (a checkpoint save, an evaluation) is not heat.
  * - A break is ineffective when no step ran under the threshold between it
  *   and the next trigger; the next break is then break_growth times longer
  *   (up to max_break_s). relearn_breaks ineffective breaks of max_break_s
@@ -54,6 +56,7 @@ double hr__gov_wmedian(const hr__gov_obs *obs, uint32_t n) {
 
 void hr__gov_timing_clear(hr_governor *g) {
     g->nwin = 0;
+    g->critical_run_units = 0;
 }
 
 void hr__gov_timing_account(hr_governor *g, double x_s, double u) {
@@ -193,7 +196,9 @@ void hr__gov_timing_step(hr_governor *g, int64_t t_ns, double x_s, double u, int
     if (ratio < g->c.threshold || ratio <= 0.9 * g->trigger_ratio)
         g->faster_since_break = 1;
     window_push(g, x_s, u);
-    if (decide && ratio >= g->c.critical) {
+    g->critical_run_units = ratio >= g->c.critical ? g->critical_run_units + u : 0;
+    if (decide && ratio >= g->c.critical &&
+        g->critical_run_units >= g->c.critical_evidence_units) {
         timing_pause(g, t_ns, 1, ratio, d);
         return;
     }

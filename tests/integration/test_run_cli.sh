@@ -66,6 +66,8 @@ usage_err --
 usage_err --policy fast -- true
 usage_err --threshold 0.9 -- true
 usage_err --break soon -- true
+usage_err --critical-units 0 -- true
+usage_err --critical-units many -- true
 usage_err --hz 0 -- true
 usage_err --io tty -- true
 usage_err --no-such-option -- true

@@ -26,6 +26,7 @@ static hr_govern_config single(int policy, double baseline) {
     c.baseline_s_per_unit = baseline;
     c.window = 1;
     c.min_evidence_units = 1;
+    c.critical_evidence_units = 1;
     c.rest_ratio = 0;
     return c;
 }
@@ -112,6 +113,8 @@ static const char *break_config(int i, hr_govern_config *c) {
     case 22: c->relearn_fast_ratio = 1.0; return "relearn_fast_ratio";
     case 23: c->min_evidence_units = 0; return "min_evidence_units";
     case 24: c->plateau_c = 0; return "plateau_c";
+    case 25: c->critical_evidence_units = 0; return "critical_evidence_units";
+    case 26: c->critical_evidence_units = NAN; return "critical_evidence_units";
     default: return NULL;
     }
 }
@@ -147,6 +150,14 @@ static void test_govern_config_size(void **state) {
     assert_int_equal(hr_govern_config_validate(&c, NULL, 0), HR_OK);
     hr_governor *g = mk(&c);
     hr_govern_free(g);
+    /* A caller built before critical_evidence_units (0.1): its garbage
+     * there is not read. */
+    hr_govern_config_defaults(&c);
+    c.size = offsetof(hr_govern_config, critical_evidence_units);
+    c.critical_evidence_units = 0;
+    assert_int_equal(hr_govern_config_validate(&c, NULL, 0), HR_OK);
+    c.size = sizeof c;
+    assert_int_equal(hr_govern_config_validate(&c, NULL, 0), HR_EINVAL);
     c.size = sizeof c + 8;
     char why[128];
     assert_int_equal(hr_govern_config_validate(&c, why, sizeof why), HR_EINVAL);
@@ -398,7 +409,10 @@ static void test_govern_break_length(void **state) {
     hr_govern_free(g);
 }
 
-/* The critical break is longer, and counted. */
+/* The critical break is longer, and counted. It needs
+ * critical_evidence_units (2) units of consecutive critical steps: a lone
+ * 1-unit spike (a checkpoint save) is not heat, a second one in a row is, and
+ * one 25-unit image past critical is at once. */
 static void test_govern_critical_break(void **state) {
     (void)state;
     hr_govern_config c;
@@ -408,8 +422,16 @@ static void test_govern_critical_break(void **state) {
     hr_governor *g = mk(&c);
     double t = 0;
     step(g, &t, 4, 1);
-    /* One step at 12.4x: the median window has 2 units, not enough evidence,
-     * but one step past critical is. */
+    /* Spikes of 12.4x with normal steps between them: never critical (and
+     * the median of the window ignores them). */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(step(g, &t, 49.6, 1).action, HR_GOVERN_CONTINUE);
+        for (int k = 0; k < 4; k++)
+            assert_int_equal(step(g, &t, 4, 1).action, HR_GOVERN_CONTINUE);
+    }
+    assert_int_equal(step(g, &t, 49.6, 1).action, HR_GOVERN_CONTINUE);
+    /* Two in a row: the median window has 2 slow units of 5, not enough for
+     * the threshold rule, but two units past critical are. */
     hr_govern_decision d = step(g, &t, 49.6, 1);
     assert_int_equal(d.action, HR_GOVERN_PAUSE);
     assert_int_equal(d.reason, HR_GREASON_CRITICAL);
@@ -421,6 +443,23 @@ static void test_govern_critical_break(void **state) {
     hr_govern_stats s = stats(g);
     assert_int_equal(s.critical_breaks, 1);
     assert_int_equal(s.breaks, 1);
+    hr_govern_free(g);
+
+    /* One image of 25 units past critical is 25 units of evidence. */
+    g = mk(&c);
+    t = 0;
+    step(g, &t, 100, 25);
+    d = step(g, &t, 25 * 13.0, 25);
+    assert_int_equal(d.action, HR_GOVERN_PAUSE);
+    assert_int_equal(d.reason, HR_GREASON_CRITICAL);
+    hr_govern_free(g);
+
+    /* critical_evidence_units = 1: any one step, as before 0.2. */
+    c.critical_evidence_units = 1;
+    g = mk(&c);
+    t = 0;
+    step(g, &t, 4, 1);
+    assert_int_equal(step(g, &t, 49.6, 1).reason, HR_GREASON_CRITICAL);
     hr_govern_free(g);
 }
 

@@ -24,7 +24,10 @@ What differs, because the seed was wrong (seed-behaviour.md section 1):
   item.
 - The slowdown is the median of the window, not its maximum; a break
   clears the window, so one slow item causes one break; critical_threshold
-  triggers a longer break; an ineffective break makes the next one longer.
+  triggers a longer break once consecutive items past it hold
+  critical_evidence_units units (2: a lone checkpoint item is not heat; one
+  item of several units is enough); an ineffective break makes the next one
+  longer.
 - cooling_duration is the shortest timing break; the governor may rest
   longer after long slow items (rest_ratio) or after a break that did not
   help (break_growth), up to max_break_s.

@@ -320,6 +320,7 @@ class GovernConfig(Struct):
         ("cpu_pause_margin_c", f64), ("cpu_resume_margin_c", f64),
         ("pressure_pause", i32), ("pressure_resume", i32), ("min_break_s", f64),
         ("plateau_s", f64), ("plateau_c", f64), ("rearm_after_max_s", f64), ("stale_s", f64),
+        ("critical_evidence_units", f64),
     ]
 
 
