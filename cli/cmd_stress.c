@@ -217,6 +217,15 @@ static void progress_show(progress *p, const stress_run *run, int64_t now, int f
     fflush(stderr);
 }
 
+/* The opening "0/N" line tqdm prints when a bar is made: a reader of the
+ * output (headroom run) learns when the first step began. */
+static void progress_open(progress *p, long total) {
+    char line[160];
+    progress_line(line, sizeof line, 0, total, 0.0);
+    fprintf(stderr, p->tty ? "\r%s" : "%s\n", line);
+    fflush(stderr);
+}
+
 /* --- options ------------------------------------------------------------- */
 
 static void usage(FILE *f) {
@@ -439,6 +448,8 @@ int cmd_stress(int argc, char **argv) {
     long started = 0;
     int err = start_workers(&run, tids, o.cpus, &started);
     progress pg = {isatty(STDERR_FILENO), 0, 0};
+    if (o.steps > 0 && err == 0)
+        progress_open(&pg, o.steps);
     if (err == 0)
         supervise(&run, &pg);
     atomic_store(&run.stop, 1);

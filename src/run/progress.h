@@ -73,6 +73,10 @@ typedef struct hr__bar {
     int64_t last_seen_ns;
     uint64_t advances;
     int finished;            /* n reached total (kept for the record) */
+    int64_t base_n;          /* n and time when the bar was first seen or restarted */
+    int64_t base_ns;
+    int counted;             /* a step has been emitted from this bar since its base */
+    int interleaved;         /* another bar was read since its base */
 } hr__bar;
 
 /* Follows the bars in the output and emits steps from one of them, the
@@ -80,7 +84,11 @@ typedef struct hr__bar {
  * takes over when it has advanced more often than the primary, or when the
  * primary has not advanced for HR__TRACK_STALE_NS: a loading bar gives way
  * to the work that follows, an epoch bar never to its validation bar. A
- * step is n growing; its units are the growth. A bar whose n goes down
+ * step is n growing; its units are the growth. The first step of a bar
+ * since it was first seen (or restarted) covers all its growth since then,
+ * from the time it was seen, unless another bar was read in between: the
+ * advances it made before it became the primary are work too (a job's
+ * first unit is not lost). A bar whose n goes down
  * restarted (diffusers prints one 0..25 bar per image): it counts from 0
  * again. Bars are told apart by description (digit runs folded, so that
  * "Epoch 3" continues "Epoch 2") and total. */

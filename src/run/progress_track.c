@@ -68,9 +68,16 @@ int hr__tracker_feed(hr__tracker *t, const hr__progress *p, int64_t t_ns, hr__tr
     hr__bar *b = &t->bars[i];
     t->readings++;
     int step = 0;
+    for (size_t k = 0; k < t->nbars; k++)
+        if ((int)k != i)
+            t->bars[k].interleaved = 1;
     if (fresh || p->n < b->n) {
         /* A new bar, or this bar restarted: its work counts from here. */
         b->n = p->n;
+        b->base_n = p->n;
+        b->base_ns = t_ns;
+        b->counted = 0;
+        b->interleaved = 0;
         b->last_advance_ns = t_ns;
         if (p->n > 0)
             b->advances++;
@@ -86,8 +93,14 @@ int hr__tracker_feed(hr__tracker *t, const hr__progress *p, int64_t t_ns, hr__tr
             switched = 1;
         }
         if (t->primary == i) {
-            if (t->last_other_ns > start)
+            if (!b->counted && !b->interleaved) {
+                /* Its first step: all its growth since it was seen. */
+                units = (double)(p->n - b->base_n);
+                start = b->base_ns;
+            } else if (t->last_other_ns > start) {
                 start = t->last_other_ns;
+            }
+            b->counted = 1;
             *out = (hr__track_step){p->n, p->total, units, start, t_ns, switched};
             step = 1;
         }

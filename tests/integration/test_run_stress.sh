@@ -37,8 +37,8 @@ lines = int(sys.argv[2])
 assert s["exit_code"] == 0, s
 assert s["policy"] == "batch", s
 assert s["breaks"] == lines == s["batch_breaks"], s
-assert s["steps"] == s["steps_from_progress"] == 5, s   # 2..6: 1/6 starts the bar
-assert s["units"] == 5, s
+assert s["steps"] == s["steps_from_progress"] == 5, s   # 2..6 (0/6 opens the bar)
+assert s["units"] == 6, s   # the first step covers 0..2: no unit is lost
 assert 0.9 * lines <= s["break_total_s"] <= 1.5 * lines, s
 assert abs(s["paused_s"] - s["break_total_s"]) < 0.3, s
 assert s["productive_s"] > 0 and s["productive_s"] < s["job_s"], s

@@ -44,12 +44,15 @@ sleep 0.5; c0=$(cpu_s $pid); sleep 1; c1=$(cpu_s $pid)
 wait $pid
 awk -v a="$c0" -v b="$c1" 'BEGIN { exit !(b - a < 0.1) }' || fail "load 0 used $c0 -> $c1 CPU-s"
 
-# 3. Steps: one tqdm-style line per step on stderr when not a terminal.
+# 3. Steps: tqdm's opening 0/N line, then one tqdm-style line per step on
+#    stderr when not a terminal.
 "$HR" stress --load 1 --steps 5 --units-per-step 3 >"$TMP/steps.out" 2>"$TMP/steps.err"
 rc=$?
 [ $rc -eq 0 ] || fail "steps run exited $rc"
 re='^ +[0-9]+%\|[# ]{10}\| [0-9]+/5 \[[0-9]{2}:[0-9]{2}<([0-9]{2}:[0-9]{2}|\?), +([0-9]+\.[0-9]{2}(it/s|s/it)|\?it/s)\]$'
-[ "$(wc -l <"$TMP/steps.err")" -eq 5 ] || fail "expected 5 progress lines, got: $(cat "$TMP/steps.err")"
+[ "$(wc -l <"$TMP/steps.err")" -eq 6 ] || fail "expected 6 progress lines, got: $(cat "$TMP/steps.err")"
+head -n 1 "$TMP/steps.err" | grep -Eq '^ +0%\|          \| 0/5 \[00:00<\?, \?it/s\]$' ||
+    fail "no opening 0/5 line: $(head -n 1 "$TMP/steps.err")"
 bad=$(grep -Evc "$re" "$TMP/steps.err")
 [ "$bad" -eq 0 ] || fail "progress lines not in tqdm form: $(cat "$TMP/steps.err")"
 for i in 1 2 3 4 5; do
@@ -60,7 +63,7 @@ grep -q ', 5/5 steps$' "$TMP/steps.out" || fail "steps summary: $(cat "$TMP/step
 
 # A bare --steps means 50 steps, and may be followed by another option.
 "$HR" stress --load 1 --steps --units-per-step 1 >"$TMP/bare.out" 2>"$TMP/bare.err" || fail "bare --steps failed"
-[ "$(wc -l <"$TMP/bare.err")" -eq 50 ] || fail "bare --steps: expected 50 lines"
+[ "$(wc -l <"$TMP/bare.err")" -eq 51 ] || fail "bare --steps: expected 51 lines"
 tail -n 1 "$TMP/bare.err" | grep -Eq '^ 100%\|##########\| 50/50 \[' || fail "bare --steps: last line"
 
 # 4. Signals: a clean stop, exit 128 + signal, well before the duration.

@@ -165,9 +165,11 @@ static void test_tracker_steps_are_growth_of_the_primary(void **state) {
     assert_false(feed(&t, "", 0, 10, S(0), &s)); /* a new bar */
     assert_false(feed(&t, "", 2, 10, S(1), &s)); /* first advance: not yet primary */
     assert_true(feed(&t, "", 5, 10, S(2), &s));  /* second: primary */
+    /* Its first step is all its growth since it was seen: the advance it
+     * made before it was the primary is work too. */
     assert_int_equal(s.index, 5);
-    assert_true(s.units == 3.0);
-    assert_true(s.start_ns == S(1) && s.t_ns == S(2));
+    assert_true(s.units == 5.0);
+    assert_true(s.start_ns == S(0) && s.t_ns == S(2));
     assert_int_equal(s.switched, 1);
     assert_false(feed(&t, "", 5, 10, S(2) + 500, &s)); /* a refresh is no step */
     assert_true(feed(&t, "", 7, 10, S(3), &s));
@@ -199,7 +201,7 @@ static void test_tracker_switches_only_from_a_finished_or_stale_primary(void **s
     /* ... and takes over once it has advanced more often. */
     assert_true(feed(&t, "gen", 5, 50, S(8), &s));
     assert_int_equal(s.switched, 1);
-    assert_true(s.units == 2.0 && s.start_ns == S(7));
+    assert_true(s.units == 5.0 && s.start_ns == S(4)); /* all of it: no other bar since */
     /* A short bar after the primary finished does not take over (an epoch's
      * validation pass). */
     feed(&t, "gen", 50, 50, S(9), &s);
@@ -211,6 +213,27 @@ static void test_tracker_switches_only_from_a_finished_or_stale_primary(void **s
     assert_false(feed(&t, "val", 1, 5, S(14), &s));
     assert_true(feed(&t, "val", 2, 5, S(9) + HR__TRACK_STALE_NS, &s));
     assert_int_equal(s.switched, 1);
+    assert_true(s.units == 2.0 && s.start_ns == S(13));
+}
+
+/* A bar's first step covers its growth since it was seen only when no other
+ * bar was read in between: that time may be the other bar's work. */
+static void test_tracker_first_step_not_across_other_bars(void **state) {
+    (void)state;
+    hr__tracker t;
+    hr__tracker_init(&t);
+    hr__track_step s;
+    feed(&t, "train", 0, 100, S(0), &s);
+    feed(&t, "train", 3, 100, S(1), &s);
+    feed(&t, "other", 0, 7, S(2), &s);
+    assert_true(feed(&t, "train", 6, 100, S(3), &s));
+    assert_true(s.units == 3.0 && s.start_ns == S(2));
+    /* No opening line (the bar first seen at 4): the 4 units before it have
+     * no start time and are not a step. */
+    hr__tracker_init(&t);
+    feed(&t, "", 4, 10, S(0), &s);
+    assert_true(feed(&t, "", 6, 10, S(1), &s));
+    assert_true(s.units == 2.0 && s.start_ns == S(0));
 }
 
 static void test_tracker_folds_epoch_numbers(void **state) {
@@ -286,15 +309,15 @@ static replay replay_file(const char *name) {
 
 /* Expected values follow from the readings in each capture (listed in
  * tests/fixtures/progress/README.md) and the tracker's rules: a bar becomes
- * the primary on its second advance, so the growth up to its first advance
- * is never a step. */
+ * the primary on its second advance, and that first step covers its growth
+ * since the bar was seen. */
 static void test_captures_plain_slow_and_no_total(void **state) {
     (void)state;
-    /* 0, 5, 10, ..., 50: primary at 10; then every 5. */
+    /* 0, 5, 10, ..., 50: primary at 10 (10 units); then every 5. */
     replay r = replay_file("tqdm_plain.txt");
     assert_true(r.units_ok);
     assert_int_equal(r.steps, 9);
-    assert_true(r.units == 45.0);
+    assert_true(r.units == 50.0);
     assert_int_equal(r.first_index, 10);
     assert_int_equal(r.last_index, 50);
     assert_int_equal(r.last_total, 50);
@@ -303,29 +326,30 @@ static void test_captures_plain_slow_and_no_total(void **state) {
     /* 0, 1, 2, 3 at 1.20 s/it. */
     r = replay_file("tqdm_slow.txt");
     assert_int_equal(r.steps, 2);
+    assert_true(r.units == 3.0);
     assert_int_equal(r.last_index, 3);
     assert_true(fabs(r.last_rate - 1.0 / 1.2) < 1e-9);
 
     /* 0it, 5it, ..., 40it. */
     r = replay_file("tqdm_no_total.txt");
     assert_int_equal(r.steps, 7);
-    assert_true(r.units == 35.0);
+    assert_true(r.units == 40.0);
     assert_int_equal(r.last_index, 40);
     assert_int_equal(r.last_total, -1);
 }
 
 static void test_captures_diffusers_hf_lightning(void **state) {
     (void)state;
-    /* diffusers: loading 0, 4, 7 of 7 (primary at 7, its second advance: 3
+    /* diffusers: loading 0, 4, 7 of 7 (primary at 7, its second advance: 7
      * units); image 1's 0..25 bar takes over on its third advance, at 12 (it
-     * has now advanced more often), then 16, 20, 24, 25; images 2 and 3
-     * restart the same bar: 4, 8, ..., 25. */
+     * has now advanced more often: 12 units), then 16, 20, 24, 25; images 2
+     * and 3 restart the same bar: 4, 8, ..., 25. */
     replay r = replay_file("diffusers.txt");
     assert_true(r.units_ok);
     assert_int_equal(r.switches, 2);
     assert_int_equal(r.restarts, 2);
     assert_int_equal(r.steps, 1 + 5 + 7 + 7);
-    assert_true(r.units == 3.0 + 17.0 + 25.0 + 25.0);
+    assert_true(r.units == 7.0 + 25.0 + 25.0 + 25.0);
     assert_int_equal(r.last_index, 25);
 
     /* HF Trainer: 0, 4, 8, ..., 40 of 40 with log dicts (not progress) and
@@ -335,20 +359,20 @@ static void test_captures_diffusers_hf_lightning(void **state) {
     assert_true(r.units_ok);
     assert_int_equal(r.switches, 1);
     assert_int_equal(r.steps, 11);
-    assert_true(r.units == 36.0);
+    assert_true(r.units == 40.0);
     assert_int_equal(r.last_total, 40);
     assert_int_equal(r.last_index, 40);
 
     /* Lightning: "Epoch 0" and "Epoch 1" are one bar that restarts; metrics
      * in the postfix; the nested validation bar (cursor escapes) never takes
-     * over. Epoch 0 gives 19 units (primary at 2), epoch 1 all 20. */
+     * over. Epoch 0 gives all 20 units (primary at 2: 2 units), epoch 1 all 20. */
     r = replay_file("lightning.txt");
     assert_true(r.units_ok);
     assert_true(r.saw_postfix);
     assert_int_equal(r.switches, 1);
     assert_int_equal(r.restarts, 1);
     assert_int_equal(r.steps, 19 + 20);
-    assert_true(r.units == 39.0);
+    assert_true(r.units == 40.0);
     assert_int_equal(r.last_total, 20);
     assert_int_equal(r.last_index, 20);
 
@@ -368,6 +392,7 @@ int main(void) {
         cmocka_unit_test(test_tracker_steps_are_growth_of_the_primary),
         cmocka_unit_test(test_tracker_switches_only_from_a_finished_or_stale_primary),
         cmocka_unit_test(test_tracker_folds_epoch_numbers),
+        cmocka_unit_test(test_tracker_first_step_not_across_other_bars),
         cmocka_unit_test(test_captures_plain_slow_and_no_total),
         cmocka_unit_test(test_captures_diffusers_hf_lightning),
     };
