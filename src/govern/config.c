@@ -5,11 +5,10 @@
  * seed had none or was wrong; docs/GOVERNOR.md cites each. Validation is a
  * table of ranges, so that no field can be forgotten, plus the rules that
  * relate fields. */
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util/ranges.h"
 #include "govern/govern_internal.h"
 
 void hr_govern_config_defaults(hr_govern_config *c) {
@@ -55,49 +54,28 @@ void hr_govern_config_defaults(hr_govern_config *c) {
     c->critical_evidence_units = 2.0; /* simulator: a lone checkpoint step is not heat */
 }
 
-static hr_status say(char *why, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static hr_status say(char *why, size_t cap, const char *fmt, ...) {
-    if (why && cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return HR_EINVAL;
-}
-
 hr_status hr__govern_config_load(hr_govern_config *dst, const hr_govern_config *src, char *why,
                                  size_t cap) {
     hr_govern_config_defaults(dst);
     if (!src)
         return HR_OK;
     if (src->size < sizeof src->size || src->size > sizeof *src)
-        return say(why, cap, "size: must be between %zu and %zu (got %zu)", sizeof src->size,
+        return hr__ranges_say(why, cap, "size: must be between %zu and %zu (got %zu)", sizeof src->size,
                    sizeof *src, src->size);
     memcpy(dst, src, src->size);
     dst->size = sizeof *dst;
     return HR_OK;
 }
 
-/* One range rule: LO < or <= value < or <= HI. */
-typedef enum { F_DOUBLE, F_U32, F_I32 } field_type;
-
-typedef struct range_rule {
-    const char *name;
-    size_t off;
-    field_type type;
-    double lo, hi;
-    int lo_open, hi_open; /* 1: the bound itself is not allowed */
-} range_rule;
-
 #define RULE(f, t, lo, hi, lo_open, hi_open)                                                       \
-    { #f, offsetof(hr_govern_config, f), t, lo, hi, lo_open, hi_open }
+    HR__RANGE(hr_govern_config, f, t, lo, hi, lo_open, hi_open)
+#define F_DOUBLE HR__RANGE_DOUBLE
+#define F_U32 HR__RANGE_U32
+#define F_I32 HR__RANGE_I32
 
 #define DAY_S 86400.0
 
-static const range_rule rules[] = {
+static const hr__range_rule rules[] = {
     RULE(policy, F_I32, 0, HR_POLICY_COUNT, 0, 1),
     RULE(baseline_s_per_unit, F_DOUBLE, 0, DAY_S, 0, 0),
     RULE(learn_steps, F_U32, 1, HR__GOV_MAX_LEARN, 0, 0),
@@ -133,60 +111,35 @@ static const range_rule rules[] = {
     RULE(critical_evidence_units, F_DOUBLE, 0, 1e9, 1, 0),
 };
 
-static double rule_value(const hr_govern_config *c, const range_rule *r) {
-    const char *p = (const char *)c + r->off;
-    if (r->type == F_U32) {
-        uint32_t u;
-        memcpy(&u, p, sizeof u);
-        return (double)u;
-    }
-    if (r->type == F_I32) {
-        int32_t i;
-        memcpy(&i, p, sizeof i);
-        return (double)i;
-    }
-    double d;
-    memcpy(&d, p, sizeof d);
-    return d;
-}
-
-static int rule_ok(const range_rule *r, double v) {
-    if (!isfinite(v))
-        return 0;
-    if (r->lo_open ? v <= r->lo : v < r->lo)
-        return 0;
-    return r->hi_open ? v < r->hi : v <= r->hi;
-}
-
 /* Rules between fields. */
 static hr_status check_relations(const hr_govern_config *c, char *why, size_t cap) {
     if (c->critical < c->threshold)
-        return say(why, cap, "critical: must not be below threshold %g (got %g)", c->threshold,
+        return hr__ranges_say(why, cap, "critical: must not be below threshold %g (got %g)", c->threshold,
                    c->critical);
     if (c->break_s > c->max_break_s)
-        return say(why, cap, "break_s: must not exceed max_break_s %g (got %g)", c->max_break_s,
+        return hr__ranges_say(why, cap, "break_s: must not exceed max_break_s %g (got %g)", c->max_break_s,
                    c->break_s);
     if (c->critical_break_s > c->max_break_s)
-        return say(why, cap, "critical_break_s: must not exceed max_break_s %g (got %g)",
+        return hr__ranges_say(why, cap, "critical_break_s: must not exceed max_break_s %g (got %g)",
                    c->max_break_s, c->critical_break_s);
     if (c->batch_break_s > c->max_break_s)
-        return say(why, cap, "batch_break_s: must not exceed max_break_s %g (got %g)",
+        return hr__ranges_say(why, cap, "batch_break_s: must not exceed max_break_s %g (got %g)",
                    c->max_break_s, c->batch_break_s);
     if (c->min_break_s > c->max_break_s)
-        return say(why, cap, "min_break_s: must not exceed max_break_s %g (got %g)", c->max_break_s,
+        return hr__ranges_say(why, cap, "min_break_s: must not exceed max_break_s %g (got %g)", c->max_break_s,
                    c->min_break_s);
     if (c->gpu_resume_margin_c < c->gpu_pause_margin_c)
-        return say(why, cap, "gpu_resume_margin_c: must not be below gpu_pause_margin_c %g (got %g)",
+        return hr__ranges_say(why, cap, "gpu_resume_margin_c: must not be below gpu_pause_margin_c %g (got %g)",
                    c->gpu_pause_margin_c, c->gpu_resume_margin_c);
     if (c->gpu_pause_temp_c > 0 && !(c->gpu_resume_temp_c > 0 &&
                                      c->gpu_resume_temp_c <= c->gpu_pause_temp_c))
-        return say(why, cap, "gpu_resume_temp_c: must be in (0, gpu_pause_temp_c %g] (got %g)",
+        return hr__ranges_say(why, cap, "gpu_resume_temp_c: must be in (0, gpu_pause_temp_c %g] (got %g)",
                    c->gpu_pause_temp_c, c->gpu_resume_temp_c);
     if (c->cpu_resume_margin_c < c->cpu_pause_margin_c)
-        return say(why, cap, "cpu_resume_margin_c: must not be below cpu_pause_margin_c %g (got %g)",
+        return hr__ranges_say(why, cap, "cpu_resume_margin_c: must not be below cpu_pause_margin_c %g (got %g)",
                    c->cpu_pause_margin_c, c->cpu_resume_margin_c);
     if (c->pressure_resume >= c->pressure_pause)
-        return say(why, cap, "pressure_resume: must be below pressure_pause %d (got %d)",
+        return hr__ranges_say(why, cap, "pressure_resume: must be below pressure_pause %d (got %d)",
                    (int)c->pressure_pause, (int)c->pressure_resume);
     return HR_OK;
 }
@@ -195,17 +148,12 @@ hr_status hr_govern_config_validate(const hr_govern_config *c, char *why, size_t
     if (why && cap)
         why[0] = '\0';
     if (!c)
-        return say(why, cap, "config: NULL");
+        return hr__ranges_say(why, cap, "config: NULL");
     hr_govern_config full;
     if (hr__govern_config_load(&full, c, why, cap) != HR_OK)
         return HR_EINVAL;
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        const range_rule *r = &rules[i];
-        double v = rule_value(&full, r);
-        if (!rule_ok(r, v))
-            return say(why, cap, "%s: must be in %s%g, %g%s (got %g)", r->name,
-                       r->lo_open ? "(" : "[", r->lo, r->hi, r->hi_open ? ")" : "]", v);
-    }
+    if (hr__ranges_check(&full, rules, sizeof rules / sizeof rules[0], why, cap) != HR_OK)
+        return HR_EINVAL;
     return check_relations(&full, why, cap);
 }
 

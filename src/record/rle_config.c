@@ -4,11 +4,10 @@
  * docs/RLE.md cites each), with windows in seconds instead of sample counts.
  * Validation is a table: every field with its allowed range, so that no field
  * can be forgotten. */
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util/ranges.h"
 #include "record/rle_internal.h"
 
 void hr_rle_config_defaults(hr_rle_config *c) {
@@ -63,21 +62,13 @@ hr_status hr__rle_config_load(hr_rle_config *dst, const hr_rle_config *src, char
     return HR_OK;
 }
 
-/* One range rule: LO < or <= value < or <= HI. */
-typedef enum { F_DOUBLE, F_U32, F_I32 } field_type;
-
-typedef struct range_rule {
-    const char *name;
-    size_t off;
-    field_type type;
-    double lo, hi;
-    int lo_open, hi_open; /* 1: the bound itself is not allowed */
-} range_rule;
-
 #define RULE(f, t, lo, hi, lo_open, hi_open)                                                       \
-    { #f, offsetof(hr_rle_config, f), t, lo, hi, lo_open, hi_open }
+    HR__RANGE(hr_rle_config, f, t, lo, hi, lo_open, hi_open)
+#define F_DOUBLE HR__RANGE_DOUBLE
+#define F_U32 HR__RANGE_U32
+#define F_I32 HR__RANGE_I32
 
-static const range_rule rules[] = {
+static const hr__range_rule rules[] = {
     RULE(stability_window_s, F_DOUBLE, 0, 3600, 1, 0),
     RULE(smooth_window_s, F_DOUBLE, 0, 3600, 1, 0),
     RULE(slope_window_s, F_DOUBLE, 0, 3600, 1, 0),
@@ -108,51 +99,13 @@ static const range_rule rules[] = {
     RULE(alert_a_load, F_DOUBLE, 0, 100, 1, 0),
 };
 
-static double rule_value(const hr_rle_config *c, const range_rule *r) {
-    const char *p = (const char *)c + r->off;
-    if (r->type == F_U32) {
-        uint32_t u;
-        memcpy(&u, p, sizeof u);
-        return (double)u;
-    }
-    if (r->type == F_I32) {
-        int32_t i;
-        memcpy(&i, p, sizeof i);
-        return (double)i;
-    }
-    double d;
-    memcpy(&d, p, sizeof d);
-    return d;
-}
-
-static int rule_ok(const range_rule *r, double v) {
-    if (!isfinite(v))
-        return 0;
-    if (r->lo_open ? v <= r->lo : v < r->lo)
-        return 0;
-    return r->hi_open ? v < r->hi : v <= r->hi;
-}
-
-static hr_status say(char *why, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static hr_status say(char *why, size_t cap, const char *fmt, ...) {
-    if (why && cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return HR_EINVAL;
-}
-
 /* Rules between fields. */
 static hr_status check_relations(const hr_rle_config *c, char *why, size_t cap) {
     if (c->t_sustain_min_s > c->t_sustain_max_s)
-        return say(why, cap, "t_sustain_min_s: must not exceed t_sustain_max_s %g (got %g)",
+        return hr__ranges_say(why, cap, "t_sustain_min_s: must not exceed t_sustain_max_s %g (got %g)",
                    c->t_sustain_max_s, c->t_sustain_min_s);
     if (c->norm_optimum <= c->norm_baseline)
-        return say(why, cap, "norm_optimum: must exceed norm_baseline %g (got %g)",
+        return hr__ranges_say(why, cap, "norm_optimum: must exceed norm_baseline %g (got %g)",
                    c->norm_baseline, c->norm_optimum);
     return HR_OK;
 }
@@ -161,16 +114,11 @@ hr_status hr_rle_config_validate(const hr_rle_config *c, char *why, size_t cap) 
     if (why && cap)
         why[0] = '\0';
     if (!c)
-        return say(why, cap, "config: NULL");
+        return hr__ranges_say(why, cap, "config: NULL");
     hr_rle_config full;
     if (hr__rle_config_load(&full, c, why, cap) != HR_OK)
         return HR_EINVAL;
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        const range_rule *r = &rules[i];
-        double v = rule_value(&full, r);
-        if (!rule_ok(r, v))
-            return say(why, cap, "%s: must be in %s%g, %g%s (got %g)", r->name,
-                       r->lo_open ? "(" : "[", r->lo, r->hi, r->hi_open ? ")" : "]", v);
-    }
+    if (hr__ranges_check(&full, rules, sizeof rules / sizeof rules[0], why, cap) != HR_OK)
+        return HR_EINVAL;
     return check_relations(&full, why, cap);
 }
