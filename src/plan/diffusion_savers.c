@@ -17,7 +17,7 @@ static hr_plan_saver *saver(hr__dplan *p, const char *key) {
     hr__strlcpy(s->name, key, sizeof s->name);
     s->on = hr__dconf_get(p->c, path)->num != 0;
     s->effective = 1;
-    hr__strlcpy(s->origin, hr__dconf_origin(p->c, path), sizeof s->origin);
+    hr__strlcpy_tail(s->origin, hr__dconf_origin(p->c, path), sizeof s->origin);
     return s;
 }
 
