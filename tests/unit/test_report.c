@@ -550,7 +550,7 @@ static void test_report_healthy_session_has_no_findings(void **state) {
     assert_true(r->m.eff.efficiency > 0.95);
     char *text = NULL;
     assert_int_equal(hr_report_render(r, HR_REPORT_TEXT, &text, NULL), HR_OK);
-    assert_non_null(strstr(text, "none: nothing in this session shows a bound"));
+    assert_non_null(strstr(text, "None: nothing in this session shows a bound"));
     hr_free(text);
     hr_report_free(r);
     hr_session_close(s);
