@@ -39,4 +39,4 @@ echo "== report: a 24 h, 1 Hz, 60-channel session =="
 bash "$here/serve_bench.sh" "$build"
 
 echo "== record: recorder CPU and tick lateness at 1/10/100/1000 Hz vs a psutil loop (same run) =="
-"$py" "$here/record_bench.py" "$build/headroom" "$out/record.json" "${RECORD_SECONDS:-5}"
+"$py" "$here/record_bench.py" "$build/headroom" "$out/record.json" "${RECORD_SECONDS:-20}"

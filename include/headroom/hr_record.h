@@ -6,15 +6,18 @@
  * previous tick's work ends is skipped and counted as missed, never made up
  * with a burst of late ticks. Each tick flattens the probe into the
  * session's channels (fixed at start; a sensor that disappears later is
- * recorded as missing) and is written in one transaction, by default on a
- * writer thread so that storage stalls never delay sampling. With RLE on,
+ * recorded as missing) and is stored by default on a writer thread so that
+ * storage stalls never delay sampling: one transaction per tick at 10 Hz
+ * and below, one per batch of up to 100 ms of ticks above (group commit;
+ * without the writer thread, one per tick). With RLE on,
  * each component (CPU package, each GPU) gets its efficiency index and the
  * gated collapse detector every tick (hr_rle.h); collapses become events.
  *
- * Durability: WAL with synchronous=NORMAL per tick, and a synchronous=FULL
- * commit once a second. A killed recorder (kill -9) loses at most the tick
- * in flight and the ticks still queued for the writer (at most the queue,
- * normally none); an operating-system crash loses at most about a second.
+ * Durability: WAL with synchronous=NORMAL per transaction, and a
+ * synchronous=FULL commit once a second. A killed recorder (kill -9) loses
+ * at most the tick in flight and the ticks still queued for the writer (the
+ * open batch, at most 100 ms, and at most the queue when storage stalls);
+ * an operating-system crash loses at most about a second.
  * Reopening the session afterwards marks it interrupted at its last tick.
  *
  * Thread safety: hr_recorder_add_step, hr_recorder_add_event,
@@ -93,7 +96,8 @@ typedef struct hr_record_stats {
     int64_t lateness_max_ns;
     int64_t sample_p50_ns;    /* probe refresh + flattening, per tick */
     int64_t sample_p99_ns;
-    int64_t commit_p50_ns;    /* storing one tick (begin .. commit) */
+    int64_t commit_p50_ns;    /* storing one transaction (begin .. commit): a tick, or a batch
+                               * of up to 100 ms of ticks above 10 Hz */
     int64_t commit_p99_ns;
     int64_t commit_max_ns;
     int64_t queue_max;        /* most ticks that waited for the writer at once */
@@ -132,8 +136,9 @@ HR_EXTERN int64_t hr_recorder_now_ns(hr_recorder *rec);
 /* Fills STATS. Returns HR_OK or HR_EINVAL. */
 HR_EXTERN hr_status hr_recorder_stats(hr_recorder *rec, hr_record_stats *stats);
 
-/* The latest tick's reading of channel COMPONENT/METRIC (e.g. "cpu", "util")
- * in its stored unit. Returns HR_OK, HR_ENOENT (no such channel), HR_EINVAL. */
+/* The latest stored tick's reading of channel COMPONENT/METRIC (e.g. "cpu",
+ * "util") in its stored unit; above 10 Hz ticks are stored a batch (up to
+ * 100 ms) at a time. Returns HR_OK, HR_ENOENT (no such channel), HR_EINVAL. */
 HR_EXTERN hr_status hr_recorder_latest(hr_recorder *rec, const char *component,
                                        const char *metric, hr_reading *out);
 

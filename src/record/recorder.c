@@ -141,6 +141,14 @@ static json_t *rle_config_json(const hr_rle_config *c) {
         c->alert_a_load);
 }
 
+/* How ticks reach the disk (docs/SESSION.md, "Durability"). */
+static const char *durability_text(const hr_recorder *rec) {
+    if (rec->cfg.writer_thread && hr__rec_batch_fits(0, rec->period_ns, rec->period_ns))
+        return "WAL; one transaction per batch of up to 100 ms of ticks, synchronous=NORMAL, "
+               "FULL once a second";
+    return "WAL; one transaction per tick, synchronous=NORMAL, FULL once a second";
+}
+
 /* The sampler's settings and the RLE thresholds, so a session says how it
  * was recorded. */
 static hr_status sampler_meta(hr_recorder *rec) {
@@ -153,8 +161,7 @@ static hr_status sampler_meta(hr_recorder *rec) {
     if (st == HR_OK)
         st = hr_session_set_meta_i64(s, "queue_ticks", rec->qcap);
     if (st == HR_OK)
-        st = hr_session_set_meta(s, "durability",
-                                 "WAL; synchronous=NORMAL per tick, FULL once a second");
+        st = hr_session_set_meta(s, "durability", durability_text(rec));
     if (st == HR_OK && rec->cfg.rle) {
         json_t *o = json_pack("{s:o, s:o}", "cpu", rle_config_json(&rec->cfg.rle_cpu), "gpu",
                               rle_config_json(&rec->cfg.rle_gpu));

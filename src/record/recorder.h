@@ -12,12 +12,18 @@
 #include "record/efficiency.h"
 #include "record/histo.h"
 
+/* Group commit: above 10 Hz the writer thread stores the ticks sampled
+ * within this long in one transaction; at 10 Hz and below each tick is its
+ * own batch (docs/SESSION.md, "Durability"). */
+#define HR__REC_BATCH_NS 100000000LL
+
 /* One sampled tick waiting to be stored. VALUES has one reading per
  * session channel (probe channels first, then RLE channels, which the
  * writing side fills); RLE_IN one sample per RLE component. */
 typedef struct hr__slot {
     int64_t t_mono_ns;
     int64_t t_wall_ns;
+    int batch_end;           /* the last tick of its batch: the writer commits after it */
     hr_reading *values;
     hr_rle_sample *rle_in;
 } hr__slot;
@@ -51,19 +57,25 @@ struct hr_recorder {
     int sampler_done;        /* the sampling loop has ended */
     int duration_reached;    /* ... because the duration ran out */
 
-    /* Queue of sampled ticks (cv_work, cv_space). */
+    /* Queue of sampled ticks (cv_work, cv_space). The sampler groups them
+     * into batches and wakes the writer once per batch, when it closes. */
     pthread_cond_t cv_work;
     pthread_cond_t cv_space;
     hr__slot *ring;
     uint32_t qcap;
     uint32_t qhead;
     uint32_t qcount;
+    uint32_t qready;         /* queued ticks in closed batches (a prefix of the queue) */
+    int batch_open;          /* the sampler has published ticks of a batch not yet closed */
+    int64_t batch_first_ns;  /* ... the deadline of its first tick */
     int writer_exit;         /* the writer drains and exits */
 
     /* Figures (under mu). */
     int64_t ticks, written, missed, missed_written;
     int64_t first_tick_ns, last_tick_ns;
     int64_t queue_max;
+    int64_t commits;         /* transactions that stored ticks */
+    int64_t writer_wakes;    /* times the writer thread's wait returned */
     hr__histo lateness, sample_cost, commit_cost;
     hr_status status;
     char error[256];
@@ -102,14 +114,29 @@ void *hr__rec_sampler_main(void *arg);
 int64_t hr__rec_next_deadline(int64_t deadline_ns, int64_t now_ns, int64_t period_ns,
                               int64_t end_ns, int64_t *next_ns);
 
-/* Queue: the sampler takes a free slot (waiting while the writer is behind)
- * and hands it over; the writer stores slots in order. */
-hr__slot *hr__rec_slot_acquire(hr_recorder *rec);
-void hr__rec_slot_publish(hr_recorder *rec);
+/* 1 when the tick due at DEADLINE_NS fits in a batch whose first tick was
+ * due at FIRST_NS (period PERIOD_NS): the sampling time the batch covers,
+ * [first, deadline + period), stays within HR__REC_BATCH_NS. A batch closes
+ * as soon as the next on-time tick would not fit, so at 10 Hz and below
+ * every tick is its own batch and at 100 Hz ten ticks make one. */
+int hr__rec_batch_fits(int64_t first_ns, int64_t deadline_ns, int64_t period_ns);
 
-/* Stores one slot (RLE, tick, events); on the writer thread, or on the
- * sampling thread without one. Returns the storage status. */
-hr_status hr__rec_store_slot(hr_recorder *rec, hr__slot *slot);
+/* Queue: the sampler takes a free slot (waiting while the writer is behind)
+ * and hands it over with its DEADLINE_NS, which decides its batch (a late
+ * tick that does not fit closes the open batch first; a full queue closes
+ * it too); the writer is woken when a batch closes and stores slots in
+ * order. */
+hr__slot *hr__rec_slot_acquire(hr_recorder *rec);
+void hr__rec_slot_publish(hr_recorder *rec, hr__slot *slot, int64_t deadline_ns);
+
+/* Closes the open batch so that the writer stores it (the sampler's end).
+ * The caller holds rec->mu. */
+void hr__rec_close_batch_locked(hr_recorder *rec);
+
+/* Stores N slots of the ring from index FIRST (wrapping) in one
+ * transaction (RLE, ticks, events); on the writer thread, or one slot at a
+ * time on the sampling thread without one. Returns the storage status. */
+hr_status hr__rec_store_slots(hr_recorder *rec, uint32_t first, uint32_t n);
 
 /* The writer thread. */
 void *hr__rec_writer_main(void *arg);

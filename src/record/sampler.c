@@ -75,8 +75,8 @@ void *hr__rec_sampler_main(void *arg) {
         int64_t done = rec->clock.now_ns(rec->clock.user);
         count_tick(rec, slot, deadline, woke, done);
         if (rec->cfg.writer_thread) {
-            hr__rec_slot_publish(rec);
-        } else if (hr__rec_store_slot(rec, slot) != HR_OK) {
+            hr__rec_slot_publish(rec, slot, deadline);
+        } else if (hr__rec_store_slots(rec, 0, 1) != HR_OK) {
             break;
         }
         int64_t now = rec->clock.now_ns(rec->clock.user);
@@ -88,6 +88,8 @@ void *hr__rec_sampler_main(void *arg) {
     if (deadline >= rec->end_mono_ns && rec->end_mono_ns != INT64_MAX)
         hr__rec_sleep_until(rec, rec->end_mono_ns);
     pthread_mutex_lock(&rec->mu);
+    if (rec->cfg.writer_thread)
+        hr__rec_close_batch_locked(rec); /* the last, partial batch */
     rec->sampler_done = 1;
     rec->duration_reached = deadline >= rec->end_mono_ns;
     pthread_cond_broadcast(&rec->stop_cv);

@@ -1,9 +1,11 @@
-/* writer.c: the queue between sampling and storing, and storing one tick:
- * RLE per component, the tick's readings, collapse and channel events, the
- * missed-tick count, all in the tick's one transaction. */
+/* writer.c: the queue between sampling and storing, grouped into batches
+ * (one transaction per batch: one tick at 10 Hz and below, up to 100 ms of
+ * ticks above), and storing a tick: RLE per component, the tick's readings,
+ * collapse and channel events, the missed-tick count. */
 #include <string.h>
 
 #include "record/recorder.h"
+#include "store/batch.h"
 
 #define MISSING_EVENTS_MAX 20 /* per channel, so that a flapping sensor cannot flood the events */
 
@@ -19,6 +21,10 @@ void hr__rec_fail(hr_recorder *rec, hr_status st, const char *detail) {
     pthread_mutex_unlock(&rec->mu);
 }
 
+int hr__rec_batch_fits(int64_t first_ns, int64_t deadline_ns, int64_t period_ns) {
+    return deadline_ns - first_ns + period_ns <= HR__REC_BATCH_NS;
+}
+
 hr__slot *hr__rec_slot_acquire(hr_recorder *rec) {
     if (!rec->cfg.writer_thread)
         return &rec->ring[0];
@@ -32,29 +38,62 @@ hr__slot *hr__rec_slot_acquire(hr_recorder *rec) {
     return slot;
 }
 
-void hr__rec_slot_publish(hr_recorder *rec) {
+void hr__rec_close_batch_locked(hr_recorder *rec) {
+    if (rec->qready == rec->qcount)
+        return;
+    rec->ring[(rec->qhead + rec->qcount - 1) % rec->qcap].batch_end = 1;
+    rec->qready = rec->qcount;
+    rec->batch_open = 0;
+    pthread_cond_signal(&rec->cv_work);
+}
+
+void hr__rec_slot_publish(hr_recorder *rec, hr__slot *slot, int64_t deadline_ns) {
     pthread_mutex_lock(&rec->mu);
+    /* A tick late enough to skip deadlines may not fit the open batch. */
+    if (rec->batch_open && !hr__rec_batch_fits(rec->batch_first_ns, deadline_ns, rec->period_ns))
+        hr__rec_close_batch_locked(rec);
+    if (!rec->batch_open) {
+        rec->batch_open = 1;
+        rec->batch_first_ns = deadline_ns;
+    }
+    slot->batch_end = 0;
     rec->qcount++;
     if ((int64_t)rec->qcount > rec->queue_max)
         rec->queue_max = rec->qcount;
-    pthread_cond_signal(&rec->cv_work);
+    /* The writer sleeps until a batch closes: one wake-up per batch. */
+    if (rec->qcount == rec->qcap ||
+        !hr__rec_batch_fits(rec->batch_first_ns, deadline_ns + rec->period_ns, rec->period_ns))
+        hr__rec_close_batch_locked(rec);
     pthread_mutex_unlock(&rec->mu);
+}
+
+/* Ticks from the queue's head up to the end of its first closed batch. */
+static uint32_t first_batch_len(const hr_recorder *rec) {
+    uint32_t n = 1;
+    while (n < rec->qready && !rec->ring[(rec->qhead + n - 1) % rec->qcap].batch_end)
+        n++;
+    return n;
 }
 
 void *hr__rec_writer_main(void *arg) {
     hr_recorder *rec = arg;
     pthread_mutex_lock(&rec->mu);
     for (;;) {
-        while (rec->qcount == 0 && !rec->writer_exit)
+        while (rec->qready == 0 && !rec->writer_exit) {
             pthread_cond_wait(&rec->cv_work, &rec->mu);
-        if (rec->qcount == 0)
+            rec->writer_wakes++;
+        }
+        if (rec->writer_exit)
+            rec->qready = rec->qcount; /* the sampler has ended: store everything */
+        if (rec->qready == 0)
             break;
-        hr__slot *slot = &rec->ring[rec->qhead];
+        uint32_t first = rec->qhead, n = first_batch_len(rec);
         pthread_mutex_unlock(&rec->mu);
-        hr__rec_store_slot(rec, slot);
+        hr__rec_store_slots(rec, first, n);
         pthread_mutex_lock(&rec->mu);
-        rec->qhead = (rec->qhead + 1) % rec->qcap;
-        rec->qcount--;
+        rec->qhead = (rec->qhead + n) % rec->qcap;
+        rec->qcount -= n;
+        rec->qready -= n;
         pthread_cond_signal(&rec->cv_space);
         if (rec->sampler_done && rec->qcount == 0)
             pthread_cond_broadcast(&rec->stop_cv); /* hr_recorder_wait */
@@ -63,7 +102,7 @@ void *hr__rec_writer_main(void *arg) {
     return NULL;
 }
 
-/* --- storing one tick --- */
+/* --- storing ticks --- */
 
 static hr_status collapse_events(hr_recorder *rec, hr__eff_comp *c, const hr_rle_result *r) {
     hr_status st = HR_OK;
@@ -84,8 +123,8 @@ static hr_status collapse_events(hr_recorder *rec, hr__eff_comp *c, const hr_rle
     return st;
 }
 
-/* Runs every component's RLE for SLOT; collapse events are written later,
- * inside the tick's transaction, from the results kept in RES. */
+/* Runs every component's RLE for SLOT; collapse events are then written
+ * with the tick, from the results kept in RES. */
 static void run_rle(hr_recorder *rec, hr__slot *slot, hr_rle_result *res) {
     for (size_t i = 0; i < rec->eff.n; i++)
         if (hr__eff_push(&rec->eff, i, &slot->rle_in[i], slot->values, &res[i]) != HR_OK)
@@ -121,6 +160,7 @@ static hr_status channel_events(hr_recorder *rec, const hr__slot *slot) {
     return st;
 }
 
+/* Writes SLOT as one tick inside the open batch. */
 static hr_status tick_rows(hr_recorder *rec, hr__slot *slot, const hr_rle_result *res) {
     hr_status st = hr_session_begin_tick(rec->s, slot->t_mono_ns, slot->t_wall_ns, NULL);
     for (size_t i = 0; st == HR_OK && i < rec->nvalues; i++)
@@ -139,27 +179,35 @@ static hr_status tick_rows(hr_recorder *rec, hr__slot *slot, const hr_rle_result
     }
     if (st == HR_OK)
         st = hr_session_commit_tick(rec->s);
-    else
-        hr_session_abort_tick(rec->s);
     return st;
 }
 
-hr_status hr__rec_store_slot(hr_recorder *rec, hr__slot *slot) {
+hr_status hr__rec_store_slots(hr_recorder *rec, uint32_t first, uint32_t n) {
     pthread_mutex_lock(&rec->mu);
     hr_status prior = rec->status;
     pthread_mutex_unlock(&rec->mu);
     if (prior != HR_OK)
         return prior; /* recording stopped on an error: discard */
-    run_rle(rec, slot, rec->rle_res);
     int64_t t0 = hr__now_mono_ns();
-    hr_status st = tick_rows(rec, slot, rec->rle_res);
+    hr__slot *slot = NULL;
+    hr_status st = hr__session_begin_batch(rec->s);
+    for (uint32_t k = 0; st == HR_OK && k < n; k++) {
+        slot = &rec->ring[(first + k) % rec->qcap];
+        run_rle(rec, slot, rec->rle_res);
+        st = tick_rows(rec, slot, rec->rle_res);
+    }
+    if (st == HR_OK)
+        st = hr__session_commit_batch(rec->s);
+    else
+        hr__session_abort_batch(rec->s);
     int64_t cost = hr__now_mono_ns() - t0;
     if (st != HR_OK) {
         hr__rec_fail(rec, st, hr_session_last_error(rec->s));
         return st;
     }
     pthread_mutex_lock(&rec->mu);
-    rec->written++;
+    rec->written += n;
+    rec->commits++;
     hr__histo_add(&rec->commit_cost, cost);
     memcpy(rec->latest, slot->values, rec->nvalues * sizeof *rec->latest);
     pthread_mutex_unlock(&rec->mu);

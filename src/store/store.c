@@ -492,8 +492,7 @@ hr_status hr_session_open(hr_ctx *ctx, const char *path, unsigned flags, hr_sess
 
 /* A writer closing without hr_session_finish: interrupted, ending at its last tick. */
 static int close_unfinished(hr_session *s) {
-    if (s->in_tick)
-        hr_session_abort_tick(s);
+    hr__session_rollback_open_locked(s);
     int rc = hr__store_exec(s->db, "BEGIN IMMEDIATE");
     if (rc == SQLITE_OK)
         rc = hr__meta_put_text(s, "state", "interrupted");

@@ -43,7 +43,13 @@ struct hr_session {
     int readonly;            /* opened read-only */
     int writer;              /* this handle owns the "running" state (created or recovered it) */
     int finished;            /* hr_session_finish succeeded on this handle */
-    int in_tick;             /* a tick transaction is open */
+    int in_tick;             /* a tick is open (its own transaction, or inside a batch) */
+    int in_batch;            /* a batch transaction is open (hr__session_begin_batch) */
+    int64_t batch_next_tick; /* next_tick and the latest tick's times when the batch began: */
+    int64_t batch_last_mono_ns; /* restored when it is rolled back */
+    int64_t batch_last_wall_ns;
+    int64_t prev_mono_ns;    /* the latest committed tick's times while a tick is open: */
+    int64_t prev_wall_ns;    /* restored when it is rolled back */
     int64_t next_tick;       /* number the next tick gets */
     int64_t last_mono_ns;    /* the latest tick's times (0 before the first) */
     int64_t last_wall_ns;
@@ -71,6 +77,10 @@ hr_status hr__store_fail(hr_session *s, int rc, const char *what);
 /* Records a failure of another kind on the session; returns STATUS. */
 hr_status hr__session_fail(hr_session *s, hr_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Rolls back an open tick or batch (none: nothing), so that the session
+ * ends at its last committed tick. The caller holds the lock. */
+void hr__session_rollback_open_locked(hr_session *s);
 
 /* Runs SQL (no result rows) on DB. Returns the SQLite code. */
 int hr__store_exec(sqlite3 *db, const char *sql);

@@ -1,8 +1,10 @@
-/* write.c: channels, ticks (one transaction each), steps and events. */
+/* write.c: channels, ticks (one transaction each, or several in a batch:
+ * batch.h), steps and events. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/batch.h"
 #include "store/store.h"
 
 static int text_fits(const char *t, size_t cap) { return t && *t && strlen(t) < cap; }
@@ -158,6 +160,42 @@ static void rollback_locked(hr_session *s) {
     end_tx(s, 0);
 }
 
+/* Rolls the open batch back: its ticks are gone, so the session continues
+ * after the last committed tick. */
+static void batch_rollback_locked(hr_session *s) {
+    rollback_locked(s);
+    s->in_batch = 0;
+    s->in_tick = 0;
+    s->next_tick = s->batch_next_tick;
+    s->last_mono_ns = s->batch_last_mono_ns;
+    s->last_wall_ns = s->batch_last_wall_ns;
+}
+
+/* Undoes the open tick: alone it is its own transaction; in a batch the
+ * whole batch goes (SQLite may have rolled it back already). */
+static void tick_rollback_locked(hr_session *s) {
+    if (s->in_batch) {
+        batch_rollback_locked(s);
+    } else {
+        rollback_locked(s);
+        s->last_mono_ns = s->prev_mono_ns;
+        s->last_wall_ns = s->prev_wall_ns;
+    }
+    s->in_tick = 0;
+}
+
+/* 1 when the tick's or batch's transaction is open for us but SQLite has
+ * rolled it back after an error (disk full, I/O): writing on would commit
+ * each row on its own, so whole ticks would no longer be guaranteed. */
+static int tx_lost(hr_session *s) {
+    return (s->in_tick || s->in_batch) && sqlite3_get_autocommit(s->db);
+}
+
+static hr_status tx_lost_fail(hr_session *s) {
+    return hr__session_fail(s, HR_ESTORE, "%s: the transaction was rolled back after an error",
+                            s->path);
+}
+
 /* --- ticks --- */
 
 static hr_status begin_locked(hr_session *s, int64_t t_mono_ns, int64_t t_wall_ns,
@@ -168,11 +206,13 @@ static hr_status begin_locked(hr_session *s, int64_t t_mono_ns, int64_t t_wall_n
     if (s->next_tick > 0 && t_mono_ns <= s->last_mono_ns)
         return hr__session_fail(s, HR_EINVAL, "%s: tick time %lld is not after the previous %lld",
                                 s->path, (long long)t_mono_ns, (long long)s->last_mono_ns);
+    if (tx_lost(s))
+        return tx_lost_fail(s);
     size_t bytes = (HR_SESSION_MAX_CHANNELS + 8) / 8;
     if (!s->put_mask && !(s->put_mask = malloc(bytes)))
         return hr__session_fail(s, HR_ENOMEM, "tick: out of memory");
     memset(s->put_mask, 0, bytes);
-    int rc = begin_tx(s);
+    int rc = s->in_batch ? SQLITE_OK : begin_tx(s);
     if (rc != SQLITE_OK)
         return hr__store_fail(s, rc, "begin a tick");
     sqlite3_stmt *st = s->st[HR__ST_TICK];
@@ -182,7 +222,7 @@ static hr_status begin_locked(hr_session *s, int64_t t_mono_ns, int64_t t_wall_n
     rc = hr__store_step_done(st);
     if (rc != SQLITE_OK) {
         hr__store_fail(s, rc, "write a tick");
-        rollback_locked(s);
+        tick_rollback_locked(s);
         return HR_ESTORE;
     }
     s->in_tick = 1;
@@ -198,6 +238,8 @@ hr_status hr_session_begin_tick(hr_session *s, int64_t t_mono_ns, int64_t t_wall
     pthread_mutex_lock(&s->mu);
     hr_status res = begin_locked(s, t_mono_ns, t_wall_ns, tick);
     if (res == HR_OK) {
+        s->prev_mono_ns = s->last_mono_ns;
+        s->prev_wall_ns = s->last_wall_ns;
         s->last_mono_ns = t_mono_ns;
         s->last_wall_ns = t_wall_ns;
     }
@@ -210,6 +252,8 @@ static hr_status put_locked(hr_session *s, int32_t channel, int64_t value) {
         return hr__session_fail(s, HR_ESTATE, "%s: no tick open", s->path);
     if (channel < 1 || (size_t)channel > s->nchans)
         return hr__session_fail(s, HR_EINVAL, "%s: no channel %d", s->path, (int)channel);
+    if (tx_lost(s))
+        return tx_lost_fail(s);
     uint8_t bit = (uint8_t)(1u << (channel & 7));
     if (s->put_mask[channel >> 3] & bit)
         return hr__session_fail(s, HR_EINVAL, "%s: channel %d already has a value on this tick",
@@ -240,6 +284,9 @@ hr_status hr_session_commit_tick(hr_session *s) {
     hr_status res = HR_OK;
     if (!s->in_tick) {
         res = hr__session_fail(s, HR_ESTATE, "%s: no tick open", s->path);
+    } else if (s->in_batch) {
+        s->in_tick = 0; /* durable when the batch commits */
+        s->next_tick++;
     } else {
         int rc = commit_locked(s, "commit a tick");
         s->in_tick = 0;
@@ -257,10 +304,8 @@ void hr_session_abort_tick(hr_session *s) {
     if (!s)
         return;
     pthread_mutex_lock(&s->mu);
-    if (s->in_tick) {
-        rollback_locked(s);
-        s->in_tick = 0;
-    }
+    if (s->in_tick)
+        tick_rollback_locked(s);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -281,14 +326,78 @@ hr_status hr_session_write_tick(hr_session *s, int64_t t_mono_ns, int64_t t_wall
     return res;
 }
 
+void hr__session_rollback_open_locked(hr_session *s) {
+    if (s->in_batch)
+        batch_rollback_locked(s);
+    else if (s->in_tick)
+        tick_rollback_locked(s);
+}
+
+/* --- batches (batch.h) --- */
+
+hr_status hr__session_begin_batch(hr_session *s) {
+    if (!s)
+        return HR_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    hr_status res = HR_OK;
+    if (s->readonly || s->in_tick || s->in_batch) {
+        res =
+            hr__session_fail(s, HR_ESTATE, "%s: %s", s->path,
+                             s->readonly ? "opened read-only" : "a tick or batch is already open");
+    } else {
+        int rc = begin_tx(s);
+        if (rc != SQLITE_OK) {
+            res = hr__store_fail(s, rc, "begin a batch of ticks");
+        } else {
+            s->in_batch = 1;
+            s->batch_next_tick = s->next_tick;
+            s->batch_last_mono_ns = s->last_mono_ns;
+            s->batch_last_wall_ns = s->last_wall_ns;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return res;
+}
+
+hr_status hr__session_commit_batch(hr_session *s) {
+    if (!s)
+        return HR_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    hr_status res = HR_OK;
+    if (!s->in_batch || s->in_tick) {
+        res = hr__session_fail(s, HR_ESTATE, "%s: %s", s->path,
+                               s->in_batch ? "commit a batch with a tick open" : "no batch open");
+    } else if (commit_locked(s, "commit a batch of ticks") != SQLITE_OK) {
+        batch_rollback_locked(s); /* commit_locked rolled the rows back */
+        res = HR_ESTORE;
+    } else {
+        s->in_batch = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return res;
+}
+
+void hr__session_abort_batch(hr_session *s) {
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    if (s->in_batch)
+        batch_rollback_locked(s);
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* --- steps and events --- */
 
-/* Runs FN inside a transaction unless a tick's transaction is open, in
- * which case the rows join it. A failure is described on the session (as
- * WHAT) before the rollback. Returns the SQLite code. */
+/* Runs FN inside a transaction unless a tick's or a batch's transaction is
+ * open, in which case the rows join it. A failure is described on the
+ * session (as WHAT) before the rollback. Returns the SQLite code. */
 static int in_transaction(hr_session *s, int (*fn)(hr_session *, const void *), const void *arg,
                           const char *what) {
-    if (s->in_tick) {
+    if (s->in_tick || s->in_batch) {
+        if (tx_lost(s)) {
+            tx_lost_fail(s);
+            return SQLITE_ABORT;
+        }
         int rc = fn(s, arg);
         if (rc != SQLITE_OK && rc != SQLITE_NOTFOUND)
             hr__store_fail(s, rc, what);
