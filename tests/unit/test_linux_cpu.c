@@ -416,6 +416,41 @@ static void test_linux_cpu_live(void **state) {
     lx_close(p, ctx);
 }
 
+/* At 100 Hz a core gains about one jiffy between reads. Each reading spans
+ * at least 10 jiffies (the older reference while the latest is closer), so
+ * a core busy every other jiffy reads 50 %, not 0 % and 100 % in turn, and
+ * a read with no new tick still has a value. */
+static void test_linux_cpu_high_rate_spans_ten_jiffies(void **state) {
+    (void)state;
+    const char *dir = lx_copy("laptop");
+    stat_read r = base_read();
+    write_stat(dir, &r);
+    hr_ctx *ctx;
+    hr_probe *p = lx_open_dir(dir, &ctx);
+    int known = 0;
+    for (int i = 0; i < 60; i++) {
+        if (i % 2)
+            r.cpu[0][0] += 1;
+        else
+            r.cpu[0][3] += 1;
+        if (i % 7 == 3) { /* a read with no tick since the previous one */
+            write_stat(dir, &r);
+            assert_int_equal(hr_probe_refresh(p), HR_OK);
+        }
+        write_stat(dir, &r);
+        assert_int_equal(hr_probe_refresh(p), HR_OK);
+        if (i >= 20) {
+            assert_int_equal(p->cores[0].util_ppm.why, HR_WHY_KNOWN);
+            /* 10 to 20 jiffies of alternating work: between 40 % and 60 %. */
+            assert_in_range(p->cores[0].util_ppm.v, 400000, 600000);
+            known++;
+        }
+    }
+    assert_int_equal(known, 40);
+    lx_close(p, ctx);
+    lx_rmtree(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linux_cpu_laptop_first_read),
@@ -425,6 +460,7 @@ int main(void) {
         cmocka_unit_test(test_linux_cpu_util_from_two_reads),
         cmocka_unit_test(test_linux_cpu_counter_backwards),
         cmocka_unit_test(test_linux_cpu_zero_delta_needs_interval),
+        cmocka_unit_test(test_linux_cpu_high_rate_spans_ten_jiffies),
         cmocka_unit_test(test_linux_cpu_offline_cpu_vanishes),
         cmocka_unit_test(test_linux_cpu_four_counter_lines),
         cmocka_unit_test(test_linux_cpu_discovery_without_online_list),

@@ -4,8 +4,10 @@
  * One hr_cpu_core per logical CPU online at open (sys/devices/system/cpu/online,
  * else the cpuN lines of proc/stat). Utilisation is a rate: it needs two reads
  * and is "needs interval" after the first, after a counter went backwards
- * (CPU hotplug resets them) and when no tick passed. A CPU whose line leaves
- * proc/stat after discovery is "vanished". */
+ * (CPU hotplug resets them) and when no tick passed. Each rate spans at
+ * least LX_MIN_JIFFIES_PER_CPU jiffies where the reads allow it (lx_span),
+ * so that fast sampling does not read a core as 0 % or 100 %. A CPU whose
+ * line leaves proc/stat after discovery is "vanished". */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,13 +15,26 @@
 #include "platform/linux/lx_parse.h"
 #include "platform/linux/lx_util.h"
 
+/* The reads one /proc/stat line's rates are taken against: REF, the latest
+ * read at least a minimum span back (lx_min_jiffies), and OLDER, the one
+ * before it. */
+typedef struct lx_span {
+    hr__lx_cpu_times ref, older;
+    int have_ref, have_older;
+} lx_span;
+
+/* A rate spans at least this many jiffies per CPU (100 ms at USER_HZ 100):
+ * /proc/stat counts in jiffies, so at 100 Hz a core gains about one between
+ * reads and its utilisation would be 0 % or 100 % (or, with no tick at all,
+ * unknown). At 10 Hz and below every read is a new reference, as before. */
+#define LX_MIN_JIFFIES_PER_CPU 10
+
 typedef struct lx_core {
     int64_t package;          /* physical_package_id, -1 when unknown */
     hr__attr cur_freq;        /* cpufreq/scaling_cur_freq, kHz */
     hr__attr core_throttle;   /* thermal_throttle/core_throttle_count */
     hr__attr pkg_throttle;    /* package_throttle_count, first CPU of a package only */
-    hr__lx_cpu_times prev;
-    int have_prev;
+    lx_span span;
     int seen_ever;            /* its line was in proc/stat at least once */
     int seen;                 /* its line was in the latest read */
 } lx_core;
@@ -30,8 +45,7 @@ struct hr__lx_cpu {
     size_t cap;
     size_t n;
     lx_core *cores;
-    hr__lx_cpu_times prev_all;
-    int have_prev_all;
+    lx_span span_all;
 };
 
 /* ---- proc/stat line parser ----------------------------------------------- */
@@ -124,17 +138,29 @@ static void rate(const hr__lx_cpu_times *a, const hr__lx_cpu_times *b, hr_readin
     *iowait = b->nfields >= 5 ? hr__known(ppm(dio, dt)) : hr__unknown(HR_WHY_NOT_SUPPORTED, 0);
 }
 
-/* Updates one line's previous value and its two readings. */
-static void apply(hr__lx_cpu_times *prev, int *have_prev, const hr__lx_cpu_times *cur,
+/* The two readings of one line against its span's reference (the older
+ * one while the span since the reference is under MIN jiffies), and the
+ * reference moved on once the span reaches MIN. */
+static void apply(lx_span *s, const hr__lx_cpu_times *cur, uint64_t min,
                   hr_reading *util, hr_reading *iowait) {
-    if (*have_prev) {
-        rate(prev, cur, util, iowait);
-    } else {
+    if (!s->have_ref) {
         *util = hr__unknown(HR_WHY_NEEDS_INTERVAL, 0);
         *iowait = hr__unknown(HR_WHY_NEEDS_INTERVAL, 0);
+        s->ref = *cur;
+        s->have_ref = 1;
+        return;
     }
-    *prev = *cur;
-    *have_prev = 1;
+    int grown = cur->total >= s->ref.total && cur->total - s->ref.total >= min;
+    rate(grown || !s->have_older ? &s->ref : &s->older, cur, util, iowait);
+    if (cur->total < s->ref.total) {
+        /* Counters went backwards (a CPU came back): start again from here. */
+        s->ref = *cur;
+        s->have_older = 0;
+    } else if (grown) {
+        s->older = s->ref;
+        s->have_older = 1;
+        s->ref = *cur;
+    }
 }
 
 /* ---- proc/stat ----------------------------------------------------------- */
@@ -161,7 +187,8 @@ static void stat_line(struct hr__lx_cpu *st, hr_probe *p, const char *line, size
         return;
     if (cur.cpu < 0) {
         if (s == HR_OK)
-            apply(&st->prev_all, &st->have_prev_all, &cur, &p->cpu.util_ppm, &p->cpu.iowait_ppm);
+            apply(&st->span_all, &cur, LX_MIN_JIFFIES_PER_CPU * (st->n ? st->n : 1),
+                  &p->cpu.util_ppm, &p->cpu.iowait_ppm);
         else
             p->cpu.util_ppm = p->cpu.iowait_ppm = hr__unknown(HR_WHY_UNREADABLE, 0);
         return;
@@ -173,20 +200,20 @@ static void stat_line(struct hr__lx_cpu *st, hr_probe *p, const char *line, size
     hr_cpu_core *out = &p->cores[i];
     c->seen = c->seen_ever = 1;
     if (s == HR_OK) {
-        apply(&c->prev, &c->have_prev, &cur, &out->util_ppm, &out->iowait_ppm);
+        apply(&c->span, &cur, LX_MIN_JIFFIES_PER_CPU, &out->util_ppm, &out->iowait_ppm);
     } else {
         out->util_ppm = out->iowait_ppm = hr__unknown(HR_WHY_UNREADABLE, 0);
-        c->have_prev = 0;
+        c->span.have_ref = c->span.have_older = 0;
     }
 }
 
 /* Marks every reading of proc/stat unknown for WHY. */
 static void stat_unknown(struct hr__lx_cpu *st, hr_probe *p, hr_reading r) {
     p->cpu.util_ppm = p->cpu.iowait_ppm = r;
-    st->have_prev_all = 0;
+    st->span_all.have_ref = st->span_all.have_older = 0;
     for (size_t i = 0; i < st->n; i++) {
         p->cores[i].util_ppm = p->cores[i].iowait_ppm = r;
-        st->cores[i].have_prev = 0;
+        st->cores[i].span.have_ref = st->cores[i].span.have_older = 0;
     }
 }
 
@@ -214,7 +241,7 @@ static void stat_read(struct hr__lx_cpu *st, hr_probe *p) {
             continue;
         hr_why why = st->cores[i].seen_ever ? HR_WHY_VANISHED : HR_WHY_ABSENT;
         p->cores[i].util_ppm = p->cores[i].iowait_ppm = hr__unknown(why, 0);
-        st->cores[i].have_prev = 0;
+        st->cores[i].span.have_ref = st->cores[i].span.have_older = 0;
     }
 }
 
@@ -283,7 +310,7 @@ static void report(struct hr__lx_cpu *st, hr_probe *p, const hr__lx_tally *freq,
         hr__lx_count(&t, p->cores[i].util_ppm);
     hr__probe_report(p, "proc/stat", hr__lx_state(&t), hr__lx_why(&t),
                      "%zu logical CPUs, %d unreadable%s", st->n, t.unknown,
-                     st->have_prev_all ? "" : "; utilisation needs a second read");
+                     st->span_all.have_ref ? "" : "; utilisation needs a second read");
     hr__probe_report(p, "cpufreq", hr__lx_state(freq), hr__lx_why(freq),
                      "scaling_cur_freq of %d of %zu CPUs", freq->known, st->n);
     hr__probe_report(p, "thermal_throttle", hr__lx_state(thr), hr__lx_why(thr),
