@@ -59,7 +59,12 @@
  *           at onset, time counted), never cooled: pausing does not lift a
  *           power cap.
  *   auto    sensor while the latest sample (not older than stale_s) has any
- *           usable thermal input, timing otherwise. The default.
+ *           usable thermal input, timing otherwise. When that input is
+ *           thermal pressure alone (macOS), the timing rule decides too:
+ *           either may start a break. The default.
+ *
+ * Every policy: a step that did more than a tenth of its work before a
+ * break began inside it is counted, but is no evidence for a timing break.
  *   off     Records steps, samples and statistics; never pauses.
  *
  * Thread safety: one hr_governor is used by one thread at a time; distinct

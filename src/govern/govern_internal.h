@@ -104,6 +104,7 @@ struct hr_governor {
     int have_sample;
     int64_t sample_ns;
     int usable;          /* the latest sample has a usable thermal input */
+    int pressure_only;   /* ... and it is thermal pressure alone (no temperature with a limit) */
     uint32_t categories; /* its throttle categories */
     int power_cap;       /* its power-cap state (for onset warnings) */
     hr__gov_judged last;

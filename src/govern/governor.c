@@ -187,6 +187,20 @@ static double paused_within(const hr_governor *g, int64_t start_ns, int64_t end_
     return s;
 }
 
+/* Whether the step that ran from START_NS to END_NS did more than a tenth
+ * of its WORK_S before a break that began inside it: its time then mixes the
+ * heat that called the break with the cooling after it. (A step that merely
+ * began as the previous one ended and the break started did not.) */
+static int spans_break_start(const hr_governor *g, int64_t start_ns, int64_t end_ns,
+                             double work_s) {
+    for (uint32_t i = 0; i < g->npause; i++) {
+        int64_t b = g->pause_iv[i][0];
+        if (b > start_ns && b < end_ns && ns_to_s(b - start_ns) > 0.1 * work_s)
+            return 1;
+    }
+    return 0;
+}
+
 static int step_args_ok(double duration_s, double units) {
     return isfinite(duration_s) && duration_s >= 0 && duration_s <= 1e9 && isfinite(units) &&
            units >= 0 && units <= 1e15;
@@ -216,7 +230,13 @@ hr_status hr_govern_step(hr_governor *g, int64_t t_ns, double duration_s, double
         return HR_OK;
     }
     int policy = hr__gov_active_policy(g, t_ns);
-    int decide = policy == HR_POLICY_TIMING || policy == HR_POLICY_BATCH;
+    /* auto on thermal pressure alone (macOS) also keeps the timing rule:
+     * pressure levels are coarse and may come late (docs/GOVERNOR.md). */
+    int decide = policy == HR_POLICY_TIMING || policy == HR_POLICY_BATCH ||
+                 (policy == HR_POLICY_SENSOR && g->c.policy == HR_POLICY_AUTO && g->pressure_only);
+    /* A step a break cut in two is counted, but is no evidence for another. */
+    if (spans_break_start(g, start_ns, t_ns, work_s))
+        decide = 0;
     if (units > 0)
         hr__gov_timing_step(g, t_ns, work_s / units, units, decide, out);
     if (policy == HR_POLICY_BATCH && out->action != HR_GOVERN_PAUSE)

@@ -424,6 +424,7 @@ int hr_sim_compare(const hr_sim_params *p, hr_sim_row rows[HR_SIM_ROWS]) {
         "headroom sensor (NVML-like)",
         "headroom sensor (macOS pressure only)",
         "headroom auto, NVML-like sensors",
+        "headroom auto, macOS pressure (with timing)",
         "headroom auto, no sensors",
         "best fixed duty cycle",
     };
@@ -447,6 +448,8 @@ int hr_sim_compare(const hr_sim_params *p, hr_sim_row rows[HR_SIM_ROWS]) {
                                                &rows[HR_SIM_ROW_SENSOR_APPLE].r) == 0;
     rows[HR_SIM_ROW_AUTO_NVIDIA].ok = gov_row(p, HR_POLICY_AUTO, HR_SIM_SENSORS_NVIDIA,
                                               &rows[HR_SIM_ROW_AUTO_NVIDIA].r) == 0;
+    rows[HR_SIM_ROW_AUTO_APPLE].ok = gov_row(p, HR_POLICY_AUTO, HR_SIM_SENSORS_APPLE,
+                                             &rows[HR_SIM_ROW_AUTO_APPLE].r) == 0;
     rows[HR_SIM_ROW_AUTO_NONE].ok =
         gov_row(p, HR_POLICY_AUTO, HR_SIM_SENSORS_NONE, &rows[HR_SIM_ROW_AUTO_NONE].r) == 0;
     rows[HR_SIM_ROW_DUTY].ok = hr_sim_best_duty(p, &rows[HR_SIM_ROW_DUTY].r) == 0;

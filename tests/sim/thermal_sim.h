@@ -105,6 +105,7 @@ typedef enum hr_sim_row_id {
     HR_SIM_ROW_SENSOR_NVIDIA, /* headroom sensor: temperature, margin, NVML reasons */
     HR_SIM_ROW_SENSOR_APPLE,  /* headroom sensor: macOS thermal pressure only */
     HR_SIM_ROW_AUTO_NVIDIA,   /* headroom auto with NVML-like sensors */
+    HR_SIM_ROW_AUTO_APPLE,    /* headroom auto with macOS thermal pressure only (+ timing) */
     HR_SIM_ROW_AUTO_NONE,     /* headroom auto without sensors */
     HR_SIM_ROW_DUTY,          /* the best fixed duty cycle (grid search) */
     HR_SIM_ROWS

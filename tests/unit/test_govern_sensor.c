@@ -398,6 +398,75 @@ static void test_govern_auto(void **state) {
     hr_govern_free(g);
 }
 
+/* auto on thermal pressure alone (macOS) keeps the timing rule as well:
+ * pressure levels are coarse and, where DVFS floors at the limit, Heavy
+ * comes with the emergency (docs/GOVERNOR.md). A temperature with a limit
+ * does not need it. */
+static void test_govern_auto_pressure_keeps_timing(void **state) {
+    (void)state;
+    hr_govern_config c;
+    hr_govern_config_defaults(&c);
+    c.baseline_s_per_unit = 4;
+    c.min_evidence_units = 1;
+    c.window = 1;
+    hr_governor *g = mk(&c);
+    hr_govern_decision d;
+    assert_action(sample(g, pressure(0, HR_THERMAL_NOMINAL)), HR_GOVERN_CONTINUE,
+                  HR_GREASON_NONE);
+    assert_int_equal(stats(g).active_policy, HR_POLICY_SENSOR);
+    assert_int_equal(hr_govern_step(g, ns(8), 8, 1, &d), HR_OK);
+    assert_action(d, HR_GOVERN_PAUSE, HR_GREASON_SLOWDOWN);
+    assert_int_equal(d.policy, HR_POLICY_TIMING);
+    hr_govern_free(g);
+
+    /* A GPU margin with pressure: the sensors alone decide. */
+    g = mk(&c);
+    hr_govern_sensors both = gpu(0, 20, 0);
+    both.thermal_pressure = hr__known(HR_THERMAL_NOMINAL);
+    assert_action(sample(g, both), HR_GOVERN_CONTINUE, HR_GREASON_NONE);
+    assert_int_equal(hr_govern_step(g, ns(8), 8, 1, &d), HR_OK);
+    assert_action(d, HR_GOVERN_CONTINUE, HR_GREASON_NONE);
+    hr_govern_free(g);
+
+    /* The sensor policy asked for by name never takes timing breaks. */
+    c.policy = HR_POLICY_SENSOR;
+    g = mk(&c);
+    sample(g, pressure(0, HR_THERMAL_NOMINAL));
+    assert_int_equal(hr_govern_step(g, ns(8), 8, 1, &d), HR_OK);
+    assert_action(d, HR_GOVERN_CONTINUE, HR_GREASON_NONE);
+    hr_govern_free(g);
+}
+
+/* A step that a break cut in two (it worked before the break and after it)
+ * is counted but is no evidence for another break: its time mixes the heat
+ * that called the break with the cooling after it. */
+static void test_govern_step_cut_by_break_is_not_evidence(void **state) {
+    (void)state;
+    hr_govern_config c;
+    hr_govern_config_defaults(&c);
+    c.baseline_s_per_unit = 4;
+    c.min_evidence_units = 1;
+    c.window = 1;
+    hr_governor *g = mk(&c);
+    hr_govern_decision d;
+    sample(g, pressure(0, HR_THERMAL_NOMINAL));
+    /* A step from 0 s; Heavy at 5 s pauses the job until Nominal at 20 s. */
+    assert_action(sample(g, pressure(5, HR_THERMAL_HEAVY)), HR_GOVERN_PAUSE,
+                  HR_GREASON_PRESSURE);
+    assert_action(sample(g, pressure(20, HR_THERMAL_NOMINAL)), HR_GOVERN_RESUME,
+                  HR_GREASON_COOLED);
+    /* It ends at 23 s: 8 s of work (2x baseline) around the 15 s break. */
+    assert_int_equal(hr_govern_step(g, ns(23), 23, 1, &d), HR_OK);
+    assert_action(d, HR_GOVERN_CONTINUE, HR_GREASON_NONE);
+    assert_int_equal(stats(g).steps, 1);
+    assert_near(stats(g).productive_s, 8, 1e-6);
+    /* The next slow step, wholly after the break, is evidence. */
+    sample(g, pressure(24, HR_THERMAL_NOMINAL));
+    assert_int_equal(hr_govern_step(g, ns(31), 8, 1, &d), HR_OK);
+    assert_action(d, HR_GOVERN_PAUSE, HR_GREASON_SLOWDOWN);
+    hr_govern_free(g);
+}
+
 /* Throttle time: each sample's state held until the next, at most stale_s. */
 static void test_govern_sensor_throttle_time(void **state) {
     (void)state;
@@ -484,6 +553,8 @@ int main(void) {
         cmocka_unit_test(test_govern_sensor_power_cap),
         cmocka_unit_test(test_govern_sensor_cpu_edges),
         cmocka_unit_test(test_govern_sensor_pressure_edges),
+        cmocka_unit_test(test_govern_auto_pressure_keeps_timing),
+        cmocka_unit_test(test_govern_step_cut_by_break_is_not_evidence),
         cmocka_unit_test(test_govern_sensor_max_break),
         cmocka_unit_test(test_govern_sensor_plateau),
         cmocka_unit_test(test_govern_sensor_groups),

@@ -74,7 +74,8 @@ static void test_sim_never_emergency(void **state) {
     const hr_sim_row *sets[] = {main_rows, image_rows};
     const hr_sim_row_id ids[] = {HR_SIM_ROW_TIMING,        HR_SIM_ROW_BATCH,
                                  HR_SIM_ROW_SENSOR_NVIDIA, HR_SIM_ROW_SENSOR_APPLE,
-                                 HR_SIM_ROW_AUTO_NVIDIA,   HR_SIM_ROW_AUTO_NONE};
+                                 HR_SIM_ROW_AUTO_NVIDIA,   HR_SIM_ROW_AUTO_APPLE,
+                                 HR_SIM_ROW_AUTO_NONE};
     for (size_t k = 0; k < 2; k++) {
         for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
             const hr_sim_result *r = row(sets[k], ids[i]);
@@ -102,9 +103,15 @@ static void test_sim_timing_bounds(void **state) {
     assert_true(img->breaks < 35);
     assert_true(img->finish_s <= row(image_rows, HR_SIM_ROW_SEED)->finish_s);
     assert_true(img->finish_s <= 1.15 * row(image_rows, HR_SIM_ROW_DUTY)->finish_s);
-    /* macOS pressure alone: no later than the seed's policy. */
+    /* macOS pressure alone, and auto there (pressure with the timing rule):
+     * no later than the seed's policy. */
     const hr_sim_result *mac = row(main_rows, HR_SIM_ROW_SENSOR_APPLE);
     assert_true(mac->finish_s <= row(main_rows, HR_SIM_ROW_SEED)->finish_s);
+    const hr_sim_row *sets[] = {main_rows, image_rows};
+    for (size_t k = 0; k < 2; k++) {
+        const hr_sim_result *a = row(sets[k], HR_SIM_ROW_AUTO_APPLE);
+        assert_true(a->finish_s <= row(sets[k], HR_SIM_ROW_SEED)->finish_s);
+    }
 }
 
 /* DVFS at its floor only at the emergency limit: the step time warns until
@@ -128,6 +135,17 @@ static void test_sim_timing_floor_at_limit(void **state) {
     assert_false(t.emergency);
     assert_true(t.finish_s <= seed.finish_s);
     assert_true(t.finish_s <= 1.10 * duty.finish_s);
+    /* Pressure alone reaches the emergency here (Heavy comes with it); auto
+     * on pressure keeps the timing rule, which sees DVFS before it. */
+    hr_sim_result pressure, auto_mac;
+    c.policy = HR_POLICY_SENSOR;
+    assert_int_equal(hr_sim_run_governor(&p, &c, HR_SIM_SENSORS_APPLE, &pressure, NULL), 0);
+    c.policy = HR_POLICY_AUTO;
+    assert_int_equal(hr_sim_run_governor(&p, &c, HR_SIM_SENSORS_APPLE, &auto_mac, NULL), 0);
+    assert_true(pressure.emergency);
+    assert_true(auto_mac.finished);
+    assert_false(auto_mac.emergency);
+    assert_true(auto_mac.finish_s <= seed.finish_s);
 }
 
 /* Why critical_evidence_units is 2: the job's checkpoint steps (2.5x work,
