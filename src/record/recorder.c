@@ -84,7 +84,7 @@ static hr_recorder *recorder_alloc(void) {
 #endif
     pthread_mutex_init(&rec->mu, NULL);
     pthread_cond_init(&rec->stop_cv, &ca);
-    pthread_cond_init(&rec->cv_work, NULL);
+    pthread_cond_init(&rec->cv_work, &ca);
     pthread_cond_init(&rec->cv_space, NULL);
     pthread_condattr_destroy(&ca);
     return rec;

@@ -17,6 +17,11 @@
  * own batch (docs/SESSION.md, "Durability"). */
 #define HR__REC_BATCH_NS 100000000LL
 
+/* A batch the sampler has left open this long in real time (a refresh that
+ * hangs, say a GPU falling off the bus) is closed and stored by the writer,
+ * so that a kill -9 still loses at most about the last second. */
+#define HR__REC_BATCH_STALL_NS 500000000LL
+
 /* One sampled tick waiting to be stored. VALUES has one reading per
  * session channel (probe channels first, then RLE channels, which the
  * writing side fills); RLE_IN one sample per RLE component. */
@@ -68,6 +73,7 @@ struct hr_recorder {
     uint32_t qready;         /* queued ticks in closed batches (a prefix of the queue) */
     int batch_open;          /* the sampler has published ticks of a batch not yet closed */
     int64_t batch_first_ns;  /* ... the deadline of its first tick */
+    int64_t batch_opened_ns; /* ... CLOCK_MONOTONIC (real, not the recorder's clock) when it opened */
     int writer_exit;         /* the writer drains and exits */
 
     /* Figures (under mu). */

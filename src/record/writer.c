@@ -55,6 +55,7 @@ void hr__rec_slot_publish(hr_recorder *rec, hr__slot *slot, int64_t deadline_ns)
     if (!rec->batch_open) {
         rec->batch_open = 1;
         rec->batch_first_ns = deadline_ns;
+        rec->batch_opened_ns = hr__now_mono_ns();
     }
     slot->batch_end = 0;
     rec->qcount++;
@@ -65,6 +66,44 @@ void hr__rec_slot_publish(hr_recorder *rec, hr__slot *slot, int64_t deadline_ns)
         !hr__rec_batch_fits(rec->batch_first_ns, deadline_ns + rec->period_ns, rec->period_ns))
         hr__rec_close_batch_locked(rec);
     pthread_mutex_unlock(&rec->mu);
+}
+
+/* Waits on cv_work until NS_FROM_NOW has passed (or a signal). The condition
+ * variable runs on CLOCK_MONOTONIC, except on macOS (no setclock there). */
+static void wait_work_for(hr_recorder *rec, int64_t ns_from_now) {
+    struct timespec ts;
+#ifdef __APPLE__
+    clock_gettime(CLOCK_REALTIME, &ts);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    int64_t t = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + ns_from_now;
+    ts.tv_sec = (time_t)(t / 1000000000LL);
+    ts.tv_nsec = (long)(t % 1000000000LL);
+    pthread_cond_timedwait(&rec->cv_work, &rec->mu, &ts);
+}
+
+/* Sleeps until a batch is ready. Where batches hold several ticks (above
+ * 10 Hz) on the real clock, it also looks every half stall period for a
+ * batch the sampler has left open past HR__REC_BATCH_STALL_NS, and closes
+ * it (the sampler does not wake the writer when a batch opens, only when it
+ * closes). An injected clock's time is not real time: there the batching
+ * rule alone decides, so that its tests stay deterministic. Returns with
+ * rec->mu held. */
+static void wait_for_batch(hr_recorder *rec) {
+    int watch = !rec->cfg.clock && hr__rec_batch_fits(0, rec->period_ns, rec->period_ns);
+    while (rec->qready == 0 && !rec->writer_exit) {
+        if (watch && rec->batch_open && rec->qcount > 0 &&
+            hr__now_mono_ns() - rec->batch_opened_ns >= HR__REC_BATCH_STALL_NS) {
+            hr__rec_close_batch_locked(rec);
+            break;
+        }
+        if (watch)
+            wait_work_for(rec, HR__REC_BATCH_STALL_NS / 2);
+        else
+            pthread_cond_wait(&rec->cv_work, &rec->mu);
+        rec->writer_wakes++;
+    }
 }
 
 /* Ticks from the queue's head up to the end of its first closed batch. */
@@ -79,10 +118,7 @@ void *hr__rec_writer_main(void *arg) {
     hr_recorder *rec = arg;
     pthread_mutex_lock(&rec->mu);
     for (;;) {
-        while (rec->qready == 0 && !rec->writer_exit) {
-            pthread_cond_wait(&rec->cv_work, &rec->mu);
-            rec->writer_wakes++;
-        }
+        wait_for_batch(rec);
         if (rec->writer_exit)
             rec->qready = rec->qcount; /* the sampler has ended: store everything */
         if (rec->qready == 0)

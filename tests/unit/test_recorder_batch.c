@@ -331,6 +331,39 @@ static void test_batch_real_clock_steps(void **state) {
         assert_true(f->log.ticks[i] >= 1 && f->log.ticks[i] <= 10);
 }
 
+/* A refresh that hangs (a GPU falling off the bus) leaves a batch open: the
+ * writer stores it after HR__REC_BATCH_STALL_NS of real time, so a kill -9
+ * during the hang still loses at most about the last second. */
+static hr_status stalling_refresh(hr_probe *p, void *user) {
+    fake_script *sc = user;
+    if (sc->tick == 4) {
+        struct timespec ts = {1, 500 * MS};
+        nanosleep(&ts, NULL);
+    }
+    return fake_refresh(p, user);
+}
+
+static void test_batch_stalled_sampler_is_stored(void **state) {
+    fixture *f = *state;
+    hr_record_config c;
+    hr_record_config_defaults(&c);
+    c.hz = 100;
+    c.probe = f->probe;
+    c.refresh = stalling_refresh;
+    c.refresh_user = &f->script;
+    f->script.work_ns = 0;
+    hr_recorder *rec = NULL;
+    assert_int_equal(hr_recorder_start(f->ctx, f->s, &c, &rec), HR_OK);
+    /* Ticks 0-3 open a batch at ~0-30 ms; the fifth refresh hangs 1.5 s. */
+    struct timespec ts = {1, 100 * MS};
+    nanosleep(&ts, NULL);
+    /* 1.1 s in, the fifth refresh still hangs: the four ticks before it
+     * are in the file, read through another connection. */
+    int64_t stored = tsu_sql_int(f->path, "SELECT count(*) FROM ticks");
+    assert_int_equal(hr_recorder_stop(rec), HR_OK);
+    assert_int_equal(stored, 4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_rule),
@@ -342,6 +375,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_batch_missed_ticks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_small_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_real_clock_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_stalled_sampler_is_stored, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
