@@ -86,7 +86,8 @@ class SameAsLibraryJson(unittest.TestCase):
             self.assertEqual(g.throttle_reasons, gj.get("throttle_reasons"))
             tt = gj["throttle_seconds_total"]
             for name, v in g.throttle_seconds_total.items():
-                self.assertAlmostEqual(v, tt[name])
+                self.assertTrue(math.isclose(v, tt[name], rel_tol=1e-9, abs_tol=1e-9),
+                                "throttle %s: %r != %r" % (name, v, tt[name]))
             for name, why in tt.get("unknown", {}).items():
                 self.assertEqual(g.unknown["throttle_seconds_total." + name], why["reason"])
         self.compare(p.accelerator, j["accelerator"], where="accelerator")
