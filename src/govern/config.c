@@ -31,9 +31,9 @@ void hr_govern_config_defaults(hr_govern_config *c) {
     c->break_growth = 2.0;        /* ours: doubling, as in back-off */
     c->relearn_breaks = 1;        /* ours: one 300 s break with no speed-up */
     c->relearn_fast_ratio = 0.8;  /* ours: beyond step jitter (+-5 %) */
-    c->batch_size = 10;      /* the seed's batch_size */
-    c->batch_units = 0.0;    /* by steps, as the seed counted recordings */
-    c->batch_break_s = 60.0; /* the seed's batch_cooling_duration */
+    c->batch_size = 10;           /* the seed's batch_size */
+    c->batch_units = 0.0;         /* by steps, as the seed counted recordings */
+    c->batch_break_s = 60.0;      /* the seed's batch_cooling_duration */
     c->gpu_pause_margin_c = 3.0;  /* simulator; nsight thermovision uses 10/40 for benchmarks */
     c->gpu_resume_margin_c = 6.0;
     c->gpu_pause_temp_c = 0.0;
@@ -42,12 +42,12 @@ void hr_govern_config_defaults(hr_govern_config *c) {
     c->thermal_reasons_mask = HR_THROTTLE_HW_THERMAL;
     c->near_reasons_mask = HR_THROTTLE_SW_THERMAL | HR_THROTTLE_HW_SLOWDOWN;
     c->power_reasons_mask = HR_THROTTLE_POWER_MASK;
-    c->cpu_pause_margin_c = 5.0;  /* ours: crit may be a shutdown trip point */
+    c->cpu_pause_margin_c = 5.0; /* ours: crit may be a shutdown trip point */
     c->cpu_resume_margin_c = 10.0;
     c->pressure_pause = HR_THERMAL_HEAVY;    /* issue 5: Heavy or worse */
     c->pressure_resume = HR_THERMAL_NOMINAL; /* issue 5: Nominal (or a plateau, or max) */
-    c->min_break_s = 0.0;  /* simulator: any minimum costs throughput */
-    c->plateau_s = 5.0;    /* simulator: pressure levels are coarse */
+    c->min_break_s = 0.0;                    /* simulator: any minimum costs throughput */
+    c->plateau_s = 5.0;                      /* simulator: pressure levels are coarse */
     c->plateau_c = 1.0;
     c->rearm_after_max_s = 60.0;
     c->stale_s = 10.0;
@@ -60,8 +60,8 @@ hr_status hr__govern_config_load(hr_govern_config *dst, const hr_govern_config *
     if (!src)
         return HR_OK;
     if (src->size < sizeof src->size || src->size > sizeof *src)
-        return hr__ranges_say(why, cap, "size: must be between %zu and %zu (got %zu)", sizeof src->size,
-                   sizeof *src, src->size);
+        return hr__ranges_say(why, cap, "size: must be between %zu and %zu (got %zu)",
+                              sizeof src->size, sizeof *src, src->size);
     memcpy(dst, src, src->size);
     dst->size = sizeof *dst;
     return HR_OK;
@@ -114,33 +114,36 @@ static const hr__range_rule rules[] = {
 /* Rules between fields. */
 static hr_status check_relations(const hr_govern_config *c, char *why, size_t cap) {
     if (c->critical < c->threshold)
-        return hr__ranges_say(why, cap, "critical: must not be below threshold %g (got %g)", c->threshold,
-                   c->critical);
+        return hr__ranges_say(why, cap, "critical: must not be below threshold %g (got %g)",
+                              c->threshold, c->critical);
     if (c->break_s > c->max_break_s)
-        return hr__ranges_say(why, cap, "break_s: must not exceed max_break_s %g (got %g)", c->max_break_s,
-                   c->break_s);
+        return hr__ranges_say(why, cap, "break_s: must not exceed max_break_s %g (got %g)",
+                              c->max_break_s, c->break_s);
     if (c->critical_break_s > c->max_break_s)
         return hr__ranges_say(why, cap, "critical_break_s: must not exceed max_break_s %g (got %g)",
-                   c->max_break_s, c->critical_break_s);
+                              c->max_break_s, c->critical_break_s);
     if (c->batch_break_s > c->max_break_s)
         return hr__ranges_say(why, cap, "batch_break_s: must not exceed max_break_s %g (got %g)",
-                   c->max_break_s, c->batch_break_s);
+                              c->max_break_s, c->batch_break_s);
     if (c->min_break_s > c->max_break_s)
-        return hr__ranges_say(why, cap, "min_break_s: must not exceed max_break_s %g (got %g)", c->max_break_s,
-                   c->min_break_s);
+        return hr__ranges_say(why, cap, "min_break_s: must not exceed max_break_s %g (got %g)",
+                              c->max_break_s, c->min_break_s);
     if (c->gpu_resume_margin_c < c->gpu_pause_margin_c)
-        return hr__ranges_say(why, cap, "gpu_resume_margin_c: must not be below gpu_pause_margin_c %g (got %g)",
-                   c->gpu_pause_margin_c, c->gpu_resume_margin_c);
-    if (c->gpu_pause_temp_c > 0 && !(c->gpu_resume_temp_c > 0 &&
-                                     c->gpu_resume_temp_c <= c->gpu_pause_temp_c))
-        return hr__ranges_say(why, cap, "gpu_resume_temp_c: must be in (0, gpu_pause_temp_c %g] (got %g)",
-                   c->gpu_pause_temp_c, c->gpu_resume_temp_c);
+        return hr__ranges_say(
+            why, cap, "gpu_resume_margin_c: must not be below gpu_pause_margin_c %g (got %g)",
+            c->gpu_pause_margin_c, c->gpu_resume_margin_c);
+    if (c->gpu_pause_temp_c > 0 &&
+        !(c->gpu_resume_temp_c > 0 && c->gpu_resume_temp_c <= c->gpu_pause_temp_c))
+        return hr__ranges_say(why, cap,
+                              "gpu_resume_temp_c: must be in (0, gpu_pause_temp_c %g] (got %g)",
+                              c->gpu_pause_temp_c, c->gpu_resume_temp_c);
     if (c->cpu_resume_margin_c < c->cpu_pause_margin_c)
-        return hr__ranges_say(why, cap, "cpu_resume_margin_c: must not be below cpu_pause_margin_c %g (got %g)",
-                   c->cpu_pause_margin_c, c->cpu_resume_margin_c);
+        return hr__ranges_say(
+            why, cap, "cpu_resume_margin_c: must not be below cpu_pause_margin_c %g (got %g)",
+            c->cpu_pause_margin_c, c->cpu_resume_margin_c);
     if (c->pressure_resume >= c->pressure_pause)
         return hr__ranges_say(why, cap, "pressure_resume: must be below pressure_pause %d (got %d)",
-                   (int)c->pressure_pause, (int)c->pressure_resume);
+                              (int)c->pressure_pause, (int)c->pressure_resume);
     return HR_OK;
 }
 
@@ -181,26 +184,19 @@ hr_status hr_govern_policy_from_name(const char *name, hr_govern_policy *out) {
 const char *hr_govern_reason_name(int reason) {
     switch (reason) {
 #define HR__GREASON_CASE(name, num, id)                                                            \
-    case num:                                                                                      \
-        return id;
+    case num: return id;
         HR_GOVERN_REASON_MAP(HR__GREASON_CASE)
 #undef HR__GREASON_CASE
-    default:
-        return "unknown";
+    default: return "unknown";
     }
 }
 
 const char *hr_govern_action_name(int action) {
     switch (action) {
-    case HR_GOVERN_CONTINUE:
-        return "continue";
-    case HR_GOVERN_PAUSE:
-        return "pause";
-    case HR_GOVERN_RESUME:
-        return "resume";
-    case HR_GOVERN_WARN:
-        return "warn";
-    default:
-        return "unknown";
+    case HR_GOVERN_CONTINUE: return "continue";
+    case HR_GOVERN_PAUSE: return "pause";
+    case HR_GOVERN_RESUME: return "resume";
+    case HR_GOVERN_WARN: return "warn";
+    default: return "unknown";
     }
 }

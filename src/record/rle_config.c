@@ -102,11 +102,12 @@ static const hr__range_rule rules[] = {
 /* Rules between fields. */
 static hr_status check_relations(const hr_rle_config *c, char *why, size_t cap) {
     if (c->t_sustain_min_s > c->t_sustain_max_s)
-        return hr__ranges_say(why, cap, "t_sustain_min_s: must not exceed t_sustain_max_s %g (got %g)",
-                   c->t_sustain_max_s, c->t_sustain_min_s);
+        return hr__ranges_say(why, cap,
+                              "t_sustain_min_s: must not exceed t_sustain_max_s %g (got %g)",
+                              c->t_sustain_max_s, c->t_sustain_min_s);
     if (c->norm_optimum <= c->norm_baseline)
         return hr__ranges_say(why, cap, "norm_optimum: must exceed norm_baseline %g (got %g)",
-                   c->norm_baseline, c->norm_optimum);
+                              c->norm_baseline, c->norm_optimum);
     return HR_OK;
 }
 
