@@ -286,27 +286,6 @@ static void test_recorder_failed_refresh_is_missing(void **state) {
     hr_tick_cursor_free(cur);
 }
 
-typedef struct thread_arg {
-    hr_recorder *rec;
-    int id;
-} thread_arg;
-
-static void *step_thread(void *arg) {
-    thread_arg *t = arg;
-    const char *names[] = {"loss", "grad_norm"};
-    for (int i = 0; i < 50; i++) {
-        double v[] = {1.0 / (i + 1), t->id + i / 100.0};
-        if (hr_recorder_add_step(t->rec, t->id * 1000 + i, 8, names, v, 2) != HR_OK)
-            return (void *)1;
-        if (i % 5 == 0) {
-            int64_t now = hr_recorder_now_ns(t->rec);
-            if (hr_recorder_add_event(t->rec, "mark", now, 0, "from a thread") != HR_OK)
-                return (void *)1;
-        }
-    }
-    return NULL;
-}
-
 /* Steps and events from four threads while a real-clock recorder runs. */
 static void test_recorder_steps_from_threads(void **state) {
     fixture *f = *state;
@@ -319,17 +298,8 @@ static void test_recorder_steps_from_threads(void **state) {
     f->script.work_ns = 0;
     hr_recorder *rec = NULL;
     assert_int_equal(hr_recorder_start(f->ctx, f->s, &c, &rec), HR_OK);
-    pthread_t th[4];
-    thread_arg args[4];
-    for (int i = 0; i < 4; i++) {
-        args[i] = (thread_arg){rec, i + 1};
-        pthread_create(&th[i], NULL, step_thread, &args[i]);
-    }
-    for (int i = 0; i < 4; i++) {
-        void *ret = NULL;
-        pthread_join(th[i], &ret);
-        assert_null(ret);
-    }
+    const step_plan plan = {.steps = 50, .units = 8, .nvalues = 2, .event_every = 5};
+    run_step_threads(rec, 4, &plan);
     assert_int_equal(hr_recorder_stop(rec), HR_OK);
     hr_session_info info = {.size = sizeof info};
     assert_int_equal(hr_session_info_get(f->s, &info), HR_OK);

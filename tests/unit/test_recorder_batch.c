@@ -258,27 +258,6 @@ static void test_batch_small_queue(void **state) {
         assert_true(f->log.ticks[i] <= 4);
 }
 
-typedef struct thread_arg {
-    hr_recorder *rec;
-    int id;
-} thread_arg;
-
-static void *step_thread(void *arg) {
-    thread_arg *t = arg;
-    const char *names[] = {"loss"};
-    for (int i = 0; i < 40; i++) {
-        double v[] = {1.0 / (i + 1)};
-        if (hr_recorder_add_step(t->rec, t->id * 1000 + i, 1, names, v, 1) != HR_OK)
-            return (void *)1;
-        if (i % 4 == 0 && hr_recorder_add_event(t->rec, "mark", hr_recorder_now_ns(t->rec), 0,
-                                                "from a thread") != HR_OK)
-            return (void *)1;
-        struct timespec ts = {0, 3 * MS};
-        nanosleep(&ts, NULL);
-    }
-    return NULL;
-}
-
 /* The real clock at 100 Hz with steps and events from two threads joining
  * the batches: after a clean stop every tick, step and event is stored,
  * transactions hold at most 10 ticks and the writer woke about once per
@@ -294,17 +273,9 @@ static void test_batch_real_clock_steps(void **state) {
     f->script.work_ns = 0;
     hr_recorder *rec = NULL;
     assert_int_equal(hr_recorder_start(f->ctx, f->s, &c, &rec), HR_OK);
-    pthread_t th[2];
-    thread_arg args[2];
-    for (int i = 0; i < 2; i++) {
-        args[i] = (thread_arg){rec, i + 1};
-        pthread_create(&th[i], NULL, step_thread, &args[i]);
-    }
-    for (int i = 0; i < 2; i++) {
-        void *ret = NULL;
-        pthread_join(th[i], &ret);
-        assert_null(ret);
-    }
+    const step_plan plan = {.steps = 40, .units = 1, .nvalues = 1, .event_every = 4,
+                            .pause_ns = 3 * MS};
+    run_step_threads(rec, 2, &plan);
     hr_record_stats st = {.size = sizeof st};
     assert_int_equal(hr_recorder_stats(rec, &st), HR_OK);
     pthread_mutex_lock(&rec->mu);

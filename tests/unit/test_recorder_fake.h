@@ -6,6 +6,7 @@
 #define HR_TESTS_UNIT_TEST_RECORDER_FAKE_H
 
 #include <pthread.h>
+#include <time.h>
 
 #include "test_store_util.h"
 
@@ -170,6 +171,63 @@ static void fake_clock_init(fake_clock *c) {
     pthread_mutex_init(&c->mu, NULL);
     c->t = 5000000000LL;
     c->wall0 = 1700000000000000000LL;
+}
+
+/* Threads adding steps (and events) while a recorder runs: each adds STEPS
+ * steps of UNITS units with NVALUES named values ("loss", then
+ * "grad_norm"), an event "mark" every EVENT_EVERY steps, and sleeps
+ * PAUSE_NS between steps. */
+typedef struct step_plan {
+    int steps;
+    double units;
+    int nvalues;
+    int event_every;
+    int64_t pause_ns;
+} step_plan;
+
+typedef struct step_thread_arg {
+    hr_recorder *rec;
+    int id;
+    const step_plan *plan;
+} step_thread_arg;
+
+static void *step_thread(void *arg) {
+    step_thread_arg *t = arg;
+    const step_plan *pl = t->plan;
+    const char *names[] = {"loss", "grad_norm"};
+    for (int i = 0; i < pl->steps; i++) {
+        double v[] = {1.0 / (i + 1), t->id + i / 100.0};
+        if (hr_recorder_add_step(t->rec, t->id * 1000 + i, pl->units, names, v,
+                                 (size_t)pl->nvalues) != HR_OK)
+            return (void *)1;
+        if (i % pl->event_every == 0 &&
+            hr_recorder_add_event(t->rec, "mark", hr_recorder_now_ns(t->rec), 0,
+                                  "from a thread") != HR_OK)
+            return (void *)1;
+        if (pl->pause_ns > 0) {
+            struct timespec ts = {(time_t)(pl->pause_ns / 1000000000LL),
+                                  (long)(pl->pause_ns % 1000000000LL)};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* Runs N (at most 8) step threads of PLAN against REC and joins them; each
+ * must have succeeded. */
+static void run_step_threads(hr_recorder *rec, int n, const step_plan *plan) {
+    pthread_t th[8];
+    step_thread_arg args[8];
+    assert_true(n > 0 && n <= 8);
+    for (int i = 0; i < n; i++) {
+        args[i] = (step_thread_arg){rec, i + 1, plan};
+        assert_int_equal(pthread_create(&th[i], NULL, step_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < n; i++) {
+        void *ret = NULL;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+    }
 }
 
 #endif /* HR_TESTS_UNIT_TEST_RECORDER_FAKE_H */
