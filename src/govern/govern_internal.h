@@ -104,7 +104,6 @@ struct hr_governor {
     int have_sample;
     int64_t sample_ns;
     int usable;          /* the latest sample has a usable thermal input */
-    int pressure_only;   /* ... and it is thermal pressure alone (no temperature with a limit) */
     uint32_t categories; /* its throttle categories */
     int power_cap;       /* its power-cap state (for onset warnings) */
     hr__gov_judged last;
@@ -154,6 +153,10 @@ double hr__gov_wmedian(const hr__gov_obs *obs, uint32_t n);
 
 /* sensor.c */
 void hr__gov_judge(const hr_govern_config *c, const hr_govern_sensors *s, hr__gov_judged *out);
+
+/* 1 when J's only usable group is thermal pressure (macOS without a
+ * temperature that has a known limit). */
+int hr__gov_pressure_only(const hr__gov_judged *j);
 /* Accounts throttle time up to T_NS and stores the new judgement. */
 void hr__gov_sensor_account(hr_governor *g, int64_t t_ns, const hr__gov_judged *j);
 /* Sensor decisions for a judged sample at T_NS. */

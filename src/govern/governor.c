@@ -233,7 +233,8 @@ hr_status hr_govern_step(hr_governor *g, int64_t t_ns, double duration_s, double
     /* auto on thermal pressure alone (macOS) also keeps the timing rule:
      * pressure levels are coarse and may come late (docs/GOVERNOR.md). */
     int decide = policy == HR_POLICY_TIMING || policy == HR_POLICY_BATCH ||
-                 (policy == HR_POLICY_SENSOR && g->c.policy == HR_POLICY_AUTO && g->pressure_only);
+                 (policy == HR_POLICY_SENSOR && g->c.policy == HR_POLICY_AUTO &&
+                  hr__gov_pressure_only(&g->last));
     /* A step a break cut in two is counted, but is no evidence for another. */
     if (spans_break_start(g, start_ns, t_ns, work_s))
         decide = 0;

@@ -183,10 +183,12 @@ void hr__gov_sensor_account(hr_governor *g, int64_t t_ns, const hr__gov_judged *
     for (int i = 0; i < HR__G_COUNT; i++)
         if (j->verdict[i] != HR__V_UNKNOWN)
             g->usable = 1;
-    g->pressure_only = j->verdict[HR__G_PRESSURE] != HR__V_UNKNOWN &&
-                       j->verdict[HR__G_GPU] == HR__V_UNKNOWN &&
-                       j->verdict[HR__G_CPU] == HR__V_UNKNOWN;
     g->last = *j;
+}
+
+int hr__gov_pressure_only(const hr__gov_judged *j) {
+    return j->verdict[HR__G_PRESSURE] != HR__V_UNKNOWN && j->verdict[HR__G_GPU] == HR__V_UNKNOWN &&
+           j->verdict[HR__G_CPU] == HR__V_UNKNOWN;
 }
 
 static uint32_t hot_mask(const hr__gov_judged *j) {
