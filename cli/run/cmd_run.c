@@ -48,7 +48,7 @@ int cmd_run(int argc, char **argv) {
         cleanup(&st);
         return HR_EXIT_USAGE;
     }
-    rc = run_open_recording(&st, argc, argv) ? HR_EXIT_FAIL : run_start_job(&st);
+    rc = run_open_recording(&st, argv) ? HR_EXIT_FAIL : run_start_job(&st);
     if (rc == 0) {
         st.next_tick_ns = run_now_ns() + st.tick_ns;
         rc = run_main_loop(&st);

@@ -129,7 +129,7 @@ int run_parse_args(int argc, char **argv, run_opts *o);
 
 /* The session and the recorder (or, with --no-record, a probe), and the
  * exporter with --serve. Returns 0, or -1 with the error printed. */
-int run_open_recording(run_state *st, int argc, char **argv);
+int run_open_recording(run_state *st, char **argv);
 
 /* Starts the job. Returns 0, or the exit code (127, 126, 1) with the error
  * printed. */

@@ -132,12 +132,11 @@ static char *config_json(const hr_govern_config *g) {
     return s;
 }
 
-static int session_meta(run_state *st, int argc, char **argv) {
+static int session_meta(run_state *st, char **argv) {
     char line[4096];
     hr_session *s = st->sess;
     quote_argv(argv, "headroom", line, sizeof line);
     hr_status rc = hr_session_set_meta(s, "command_line", line);
-    (void)argc;
     if (rc == HR_OK)
         rc = hr_session_set_meta(s, "created_by", "headroom run");
     quote_argv(st->o->cmd, "", line, sizeof line);
@@ -164,11 +163,15 @@ static void default_output(char *buf, size_t cap) {
 }
 
 /* The session and the recorder (or, with --no-record, a probe). */
-int run_open_recording(run_state *st, int argc, char **argv) {
+int run_open_recording(run_state *st, char **argv) {
     const run_opts *o = st->o;
     if (o->no_record) {
-        if (hr_probe_open(st->ctx, &st->probe) != HR_OK)
+        if (hr_probe_open(st->ctx, &st->probe) != HR_OK) {
             st->probe = NULL; /* no sensors: timing still works */
+            if (!o->quiet)
+                fprintf(stderr, "headroom: no sensors (%s): the governor uses step timing only\n",
+                        hr_ctx_last_error(st->ctx));
+        }
         return 0;
     }
     if (o->output)
@@ -181,7 +184,7 @@ int run_open_recording(run_state *st, int argc, char **argv) {
                   "use --force to replace it, -o to choose another file, or --no-record");
         return -1;
     }
-    if (session_meta(st, argc, argv) != 0)
+    if (session_meta(st, argv) != 0)
         return -1;
     hr_record_config rc;
     hr_record_config_defaults(&rc);
